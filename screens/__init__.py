@@ -1,0 +1,1 @@
+"""One Textual screen per area; each talks to the backend only through its public API."""

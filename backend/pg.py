@@ -68,7 +68,8 @@ def probe(dsn: str, timeout: float = 0.25) -> float:
             errors.append(f"{host}:{port} did not answer within {timeout * 1000:.0f} ms (hung?)")
         except OSError as exc:
             errors.append(f"{host}:{port} {exc.strerror or exc}")
-    raise BackendUnavailable("PostgreSQL", "; ".join(errors) or "no time left to connect")
+    detail = "; ".join(errors) or "no time left to connect"
+    raise BackendUnavailable("PostgreSQL", f"{mask_url(dsn)}: {detail}")
 
 
 def connect(dsn: str, *, timeout: float = 0.25, statement_timeout: float | None = 30.0,

@@ -78,16 +78,24 @@ class DashboardScreen(Screen):
         except RuntimeError:
             self._prepend_activity(event)  # already on the UI thread
 
+    def format_latency(self, check: HealthCheck) -> str:
+        return f"{check.latency_ms:.1f} ms" if check.latency_ms is not None else "—"
+
+    def format_detail(self, check: HealthCheck) -> str:
+        return check.detail
+
+    def now(self) -> datetime:
+        return datetime.now()
+
     def _show_health(self, checks: list[HealthCheck]) -> None:
         table = self.query_one("#health", DataTable)
         table.clear()
         for check in checks:
-            latency = f"{check.latency_ms:.1f} ms" if check.latency_ms is not None else "—"
             name = check.name if check.required else f"{check.name} (optional)"
             table.add_row(name, Text(str(check.status), style=STATUS_STYLE[check.status]),
-                          latency, check.detail, key=check.name)
+                          self.format_latency(check), self.format_detail(check), key=check.name)
         verdict = overall(checks)
-        stamp = datetime.now().strftime("%H:%M:%S")
+        stamp = self.now().strftime("%H:%M:%S")
         self.query_one("#overall", Static).update(
             Text.assemble("overall ", (str(verdict), STATUS_STYLE[verdict]), f"   checked {stamp}"))
 

@@ -152,3 +152,16 @@ def postgres_dsn(postgres_server: PostgresServer, request: pytest.FixtureRequest
     yield dsn
     postgres_server.ensure_ready()
     postgres_server.drop_database(name)
+
+
+# --------------------------------------------------------------------------- workspaces
+
+
+@pytest.fixture
+def tmp_workspace(tmp_path: "os.PathLike[str]") -> Iterator:
+    """A fresh, initialised workspace (no servers configured), closed after the test."""
+    from backend import init_workspace, open_workspace
+
+    root = init_workspace(os.path.join(tmp_path, "ws"))
+    with open_workspace(root, env={}) as ws:
+        yield ws

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -37,7 +38,7 @@ def _area_screen(area: Area) -> Screen:
 class StoreroomApp(App[int]):
     """Terminal UI over one workspace; screens reach the backend through ``app.ws``."""
 
-    CSS_PATH = "storeroom.tcss"
+    CSS_PATH = Path(__file__).with_name("storeroom.tcss")
     TITLE = "storeroom"
     ENABLE_COMMAND_PALETTE = True
     MODES = {area.mode: (lambda area=area: _area_screen(area)) for area in AREAS}

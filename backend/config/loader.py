@@ -30,7 +30,7 @@ def read_raw(path: Path) -> dict[str, Any]:
     try:
         raw = load_yaml(data, where=str(path), max_bytes=MAX_CONFIG_BYTES, max_nodes=10_000)
     except YamlError as exc:
-        raise ConfigError(exc.message, file=None, hint=exc.hint) from None
+        raise ConfigError(exc.message, file=None) from None
     if raw is None:
         return {}
     if not isinstance(raw, dict):

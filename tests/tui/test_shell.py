@@ -1,0 +1,138 @@
+"""The App shell: areas by number keys and palette, help, the Dashboard, crash files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import open_demo, stable_app  # type: ignore[import-not-found]
+from textual.widgets import DataTable
+
+from screens.not_built import NotBuiltScreen
+from tui.app import StoreroomApp
+from tui.areas import AREAS
+
+
+async def wait_for_rows(pilot, table: DataTable, rows: int = 1) -> None:  # noqa: ANN001
+    for _ in range(200):
+        if table.row_count >= rows:
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"table {table.id} never got {rows} rows")
+
+
+async def test_number_keys_reach_every_area(demo_root: Path) -> None:
+    with open_demo(demo_root) as ws:
+        app = StoreroomApp(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for area in AREAS:
+                await pilot.press(area.key)
+                await pilot.pause()
+                assert app.current_mode == area.mode
+                if isinstance(app.screen, NotBuiltScreen):
+                    text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+                    assert "not built yet" in text
+
+
+async def test_help_lists_global_keys_and_closes(demo_root: Path) -> None:
+    with open_demo(demo_root) as ws:
+        app = StoreroomApp(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "HelpScreen"
+            text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+            assert "go to Workflows" in text and "command palette" in text
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ != "HelpScreen"
+
+
+async def test_palette_offers_every_area(demo_root: Path) -> None:
+    with open_demo(demo_root) as ws:
+        app = StoreroomApp(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            for area in AREAS:
+                assert any(area.title in t for t in titles)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"go to metrics")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            assert app.current_mode == "metrics"
+
+
+async def test_dashboard_shows_health_and_counts(demo_root: Path) -> None:
+    with open_demo(demo_root) as ws:
+        app = StoreroomApp(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            health = app.screen.query_one("#health", DataTable)
+            await wait_for_rows(pilot, health, 3)
+            names = [health.get_row_at(i)[0] for i in range(health.row_count)]
+            assert "skill files" in names and "sqlite" in names
+            facts = app.screen.query_one("#facts", DataTable)
+            await wait_for_rows(pilot, facts, 3)
+            skills_row = next(facts.get_row_at(i) for i in range(facts.row_count)
+                              if facts.get_row_at(i)[0] == "skills")
+            count = len(list((demo_root / "skills").glob("*.json")))
+            assert skills_row[1] == f"{count:,}"
+
+
+async def test_dashboard_with_redis_down_degrades_without_traceback(demo_root: Path, redis_server,  # noqa: ANN001
+                                                                    redis_url: str) -> None:
+    redis_server.stop()
+    try:
+        with open_demo(demo_root, STOREROOM_REDIS_URL=redis_url) as ws:
+            app = StoreroomApp(ws)
+            async with app.run_test(size=(120, 40)) as pilot:
+                health = app.screen.query_one("#health", DataTable)
+                await wait_for_rows(pilot, health, 4)
+                row = health.get_row("redis")
+                assert str(row[1]) == "degraded"
+                assert "memory and disk" in row[3]
+    finally:
+        redis_server.ensure_ready()
+
+
+async def test_unexpected_crash_writes_a_redacted_crash_file(demo_root: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("STOREROOM_POSTGRES_DSN", "postgresql://app:sup3rsecret@db/x")
+    with open_demo(demo_root) as ws:
+        app = StoreroomApp(ws)
+
+        def explode() -> None:
+            raise RuntimeError("boom while talking to postgresql://app:sup3rsecret@db/x")
+
+        with pytest.raises(RuntimeError, match="boom"):  # run_test re-raises for the test
+            async with app.run_test(size=(120, 40)) as pilot:
+                app.call_later(explode)
+                await pilot.pause(0.2)
+        crash_files = list(ws.paths.log_dir.glob("crash-*.txt"))
+        assert len(crash_files) == 1
+        text = crash_files[0].read_text()
+        assert "RuntimeError: boom" in text
+        assert "sup3rsecret" not in text and "app:***@db" in text
+
+
+def test_snapshot_dashboard_healthy(demo_root: Path, snap_compare, redis_url: str) -> None:  # noqa: ANN001
+    with open_demo(demo_root, STOREROOM_REDIS_URL=redis_url) as ws:
+        assert snap_compare(stable_app(ws), terminal_size=(120, 36), run_before=_settle)
+
+
+def test_snapshot_dashboard_redis_down(demo_root: Path, snap_compare, redis_server) -> None:  # noqa: ANN001
+    url = redis_server.url
+    redis_server.stop()
+    try:
+        with open_demo(demo_root, STOREROOM_REDIS_URL=url) as ws:
+            assert snap_compare(stable_app(ws), terminal_size=(120, 36), run_before=_settle)
+    finally:
+        redis_server.ensure_ready()
+
+
+async def _settle(pilot) -> None:  # noqa: ANN001
+    health = pilot.app.screen.query_one("#health", DataTable)
+    await wait_for_rows(pilot, health, 4)
+    facts = pilot.app.screen.query_one("#facts", DataTable)
+    await wait_for_rows(pilot, facts, 3)
+    await pilot.pause(0.1)

@@ -71,7 +71,9 @@ class StoreroomApp(App[int]):
         global_rows += [("?", "this help"), ("ctrl+p", "command palette"), ("q", "quit")]
         screen_rows = [
             (b.key_display or b.key, b.description)
-            for b in self.screen.BINDINGS
+            for cls in type(self.screen).__mro__
+            if not cls.__module__.startswith("textual.")
+            for b in vars(cls).get("BINDINGS", [])
             if isinstance(b, Binding) and b.description
         ]
         self.push_screen(HelpScreen([("Everywhere", global_rows),

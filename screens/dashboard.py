@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 
 from backend.events import Event
@@ -50,6 +51,8 @@ class DashboardScreen(Screen):
             yield DataTable(id="activity", cursor_type="row")
         yield Footer()
 
+    _reload_timer: Timer | None = None
+
     def on_mount(self) -> None:
         health = self.query_one("#health", DataTable)
         health.add_columns("backend", "status", "latency", "detail")
@@ -67,16 +70,14 @@ class DashboardScreen(Screen):
         ws = self.app.ws
         run_backend(self, ws.health, done=self._show_health, name="health-check",
                     group="dash-health", exclusive=True)
-        run_backend(self, lambda: (workspace_summary(ws), recent_activity(ws)),
-                    done=self._show_facts, name="workspace-summary", group="dash-facts",
-                    exclusive=True)
+        self._reload_activity()
 
     def _on_backend_event(self, event: Event) -> None:
         # Called on the publisher's thread; hop to the UI thread.
         try:
-            self.app.call_from_thread(self._prepend_activity, event)
+            self.app.call_from_thread(self._activity_arrived)
         except RuntimeError:
-            self._prepend_activity(event)  # already on the UI thread
+            self._activity_arrived()  # already on the UI thread
 
     def format_latency(self, check: HealthCheck) -> str:
         return f"{check.latency_ms:.1f} ms" if check.latency_ms is not None else "—"
@@ -114,14 +115,17 @@ class DashboardScreen(Screen):
         if not activity:
             feed.add_row("", "no activity yet", "", "changes to skills, workflows and runs show here")
 
-    def _prepend_activity(self, event: Event) -> None:
-        if not self.is_mounted:
-            return
-        feed = self.query_one("#activity", DataTable)
-        # DataTable has no insert-at-top; rebuild cheaply from the bus and audit on next refresh,
-        # and show the live event right away at the end with a marker.
-        feed.add_row(event.at.astimezone().strftime("%m-%d %H:%M:%S"), event.kind, event.subject,
-                     event.detail)
+    def _activity_arrived(self) -> None:
+        # Bursts of events (a bulk import, a watcher storm) coalesce into one reload.
+        if self._reload_timer is None and self.is_mounted:
+            self._reload_timer = self.set_timer(0.3, self._reload_activity)
+
+    def _reload_activity(self) -> None:
+        self._reload_timer = None
+        ws = self.app.ws
+        run_backend(self, lambda: (workspace_summary(ws), recent_activity(ws)),
+                    done=self._show_facts, name="workspace-summary", group="dash-facts",
+                    exclusive=True)
 
 
 SCREEN = DashboardScreen

@@ -136,3 +136,19 @@ async def _settle(pilot) -> None:  # noqa: ANN001
     facts = pilot.app.screen.query_one("#facts", DataTable)
     await wait_for_rows(pilot, facts, 3)
     await pilot.pause(0.1)
+
+
+async def test_live_events_reach_the_activity_feed(demo_root: Path) -> None:
+    with open_demo(demo_root) as ws:
+        app = StoreroomApp(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            feed = app.screen.query_one("#activity", DataTable)
+            await wait_for_rows(pilot, feed, 1)
+            ws.events.emit("skill.saved", "web-fetch", "v3")
+            for _ in range(100):
+                rows = [feed.get_row_at(i) for i in range(feed.row_count)]
+                if any(r[1] == "skill.saved" and r[2] == "web-fetch" for r in rows):
+                    break
+                await pilot.pause(0.05)
+            else:
+                raise AssertionError("the event never reached the feed")

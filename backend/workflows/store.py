@@ -1,0 +1,295 @@
+"""The workflow store: immutable YAML versions with lineage, diffs and validation.
+
+Rules (documented for users in the README):
+
+* ``store(id, definition, parent=None)``: a new workflow starts at v1 with no parent;
+  for an existing workflow ``parent=None`` means "from the latest version". The new
+  number is always max(existing, deleted) + 1; numbers are never reused.
+* A version file is never rewritten. ``delete`` removes the file and leaves a
+  tombstone ``v<N>.deleted`` (id, parent, hash, who, when): the number stays taken and
+  descendants keep their place in the lineage under a "deleted" node. Deleting a
+  version that has live descendants needs ``force=True``.
+* A file whose definition no longer matches its ``content_hash`` is reported as
+  modified outside storeroom (``WorkflowVersion.modified``), never silently accepted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..audit import current_actor
+from ..errors import Conflict, NotFound, ValidationError
+from . import diff as diffs
+from . import fileformat as ff
+from .files import ParseCache, digest, fsync_dir, scan, write_once
+from .index import MetaIndex
+from .lineage import build_lineage, descendants
+from .models import (
+    LineageNode,
+    Tombstone,
+    VersionInfo,
+    WorkflowDiff,
+    WorkflowSummary,
+    WorkflowVersion,
+)
+from .schema import check_version, check_workflow_id, content_hash, ordered, parse_definition
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+Clock = Callable[[], datetime]
+
+
+class WorkflowStore:
+    """Workflow versions of one workspace (``ws.workflows``); safe to share between threads."""
+
+    def __init__(self, ws: Workspace, *, clock: Clock | None = None) -> None:
+        self.ws = ws
+        self.root: Path = ws.paths.workflows
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._index = MetaIndex(ws.paths.state / "workflow-index.json")
+        self._parsed = ParseCache(ws.paths.state / "workflow-cache")
+
+    # -- reading ------------------------------------------------------------------
+    def _folder(self, workflow_id: str) -> Path:
+        return self.root / check_workflow_id(workflow_id)
+
+    def get(self, workflow_id: str, version: int) -> WorkflowVersion:
+        """One version, parsed and checked; NotFound (saying if it was deleted) otherwise."""
+        folder = self._folder(workflow_id)
+        check_version(version)
+        path = folder / f"v{version}.yaml"
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            raise self._missing(workflow_id, version) from None
+        return self._load(workflow_id, version, data, str(path))
+
+    def get_latest(self, workflow_id: str) -> WorkflowVersion:
+        """The highest-numbered live version."""
+        live, _ = scan(self._folder(workflow_id))
+        if not live:
+            raise NotFound("workflow", workflow_id,
+                           hint="List workflows with `storeroom workflows list`.")
+        return self.get(workflow_id, max(live))
+
+    def _load(self, workflow_id: str, version: int, data: bytes, where: str) -> WorkflowVersion:
+        key = digest(data)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            meta, definition, text = ff.parse_version(data, where=where)
+            parsed = {"meta": meta, "definition": definition, "text": text,
+                      "actual_hash": content_hash(definition)}
+            self._parsed.put(key, parsed)
+        meta = parsed["meta"]
+        if meta["id"] != workflow_id or meta["version"] != version:
+            raise ValidationError(
+                f"header says {meta['id']}@v{meta['version']}, not {workflow_id}@v{version}",
+                where=where, hint="The file was renamed or edited by hand; restore it.")
+        definition = parsed["definition"]
+        return WorkflowVersion(workflow_id, version, meta["parent"], meta["created_at"],
+                               meta["author"], meta["message"], meta["content_hash"],
+                               definition, parsed["text"], parsed["actual_hash"],
+                               tuple(self.skill_warnings(definition)))
+
+    def _missing(self, workflow_id: str, version: int) -> NotFound:
+        stone = self.root / workflow_id / f"v{version}.deleted"
+        if stone.exists():
+            gone = ff.parse_tombstone(stone.read_bytes(), workflow_id, version, str(stone))
+            return NotFound("workflow version", f"{workflow_id}@v{version}",
+                            hint=f"It was deleted {gone.deleted_at} by {gone.deleted_by}.")
+        return NotFound("workflow version", f"{workflow_id}@v{version}",
+                        hint=f"See its versions with `storeroom workflows show {workflow_id}`.")
+
+    def list(self, workflow_id: str) -> list[VersionInfo]:
+        """Metadata of every live version, oldest first (no full parse of seen files)."""
+        folder = self._folder(workflow_id)
+        live, _ = scan(folder)
+        if not live:
+            raise NotFound("workflow", workflow_id,
+                           hint="List workflows with `storeroom workflows list`.")
+        return [self._info(workflow_id, n, live[n]) for n in sorted(live)]
+
+    def list_all(self) -> list[WorkflowSummary]:
+        """Every workflow with its versions' metadata, by id. Folders with bad names are skipped."""
+        out: list[WorkflowSummary] = []
+        seen: set[str] = set()
+        try:
+            folders = sorted(e.name for e in os.scandir(self.root) if e.is_dir())
+        except FileNotFoundError:
+            return []
+        for name in folders:
+            try:
+                check_workflow_id(name)
+            except ValidationError:
+                continue
+            live, deleted = scan(self.root / name)
+            if not live:
+                continue
+            infos = tuple(self._info(name, n, live[n], seen) for n in sorted(live))
+            out.append(WorkflowSummary(name, infos, tuple(sorted(deleted))))
+        self._index.forget_missing(seen)
+        self._index.save()
+        return out
+
+    def _info(self, workflow_id: str, version: int, entry: os.DirEntry[str],
+              seen: set[str] | None = None) -> VersionInfo:
+        rel = f"{workflow_id}/{entry.name}"
+        if seen is not None:
+            seen.add(rel)
+        st = entry.stat()
+        info = self._index.lookup(rel, st.st_mtime_ns, st.st_size)
+        if info is None:
+            try:
+                data = Path(entry.path).read_bytes()
+            except OSError as exc:
+                return VersionInfo(workflow_id, version, None, "", None, "", "", None,
+                                   error=f"unreadable: {exc}")
+            info = (ff.fast_info(data, workflow_id, version)
+                    or ff.full_info(data, workflow_id, version, entry.path))
+            self._index.put(rel, st.st_mtime_ns, st.st_size, info)
+        return info
+
+    def tombstones(self, workflow_id: str) -> list[Tombstone]:
+        folder = self._folder(workflow_id)
+        _, deleted = scan(folder)
+        out = []
+        for n in sorted(deleted):
+            path = folder / f"v{n}.deleted"
+            try:
+                out.append(ff.parse_tombstone(path.read_bytes(), workflow_id, n, str(path)))
+            except (OSError, ValidationError):
+                out.append(Tombstone(workflow_id, n, None, "", "", "", "(unreadable tombstone)"))
+        return out
+
+    def lineage(self, workflow_id: str) -> list[LineageNode]:
+        """The version tree: roots first, each with its children (deleted nodes kept)."""
+        return build_lineage(self.list(workflow_id), self.tombstones(workflow_id))
+
+    def skill_warnings(self, definition: dict[str, Any]) -> list[str]:
+        """Steps naming a skill with no ``skills/<id>.json``: warnings, not errors."""
+        missing: dict[str, list[str]] = {}
+        for step in definition.get("steps") or []:
+            skill = step.get("skill")
+            if isinstance(skill, str) and not (self.ws.paths.skills / f"{skill}.json").is_file():
+                missing.setdefault(skill, []).append(str(step.get("id")))
+        return [f"skill {skill!r} (step {', '.join(steps)}) does not exist in skills/"
+                for skill, steps in missing.items()]
+
+    def validate(self, source: dict[str, Any] | str | bytes,
+                 where: str = "definition") -> tuple[dict[str, Any], list[str]]:
+        """Check a definition without storing it: (definition, warnings) or ValidationError."""
+        definition = parse_definition(source, where=where)
+        return definition, self.skill_warnings(definition)
+
+    def diff(self, workflow_id: str, a: int, b: int) -> WorkflowDiff:
+        """Unified, side-by-side and structural differences from version ``a`` to ``b``."""
+        va, vb = self.get(workflow_id, a), self.get(workflow_id, b)
+        ta, tb = definition_text(va.definition), definition_text(vb.definition)
+        return WorkflowDiff(workflow_id, a, b,
+                            diffs.unified(ta, tb, f"{workflow_id} v{a}", f"{workflow_id} v{b}"),
+                            diffs.structural(va.definition, vb.definition),
+                            diffs.side_by_side(ta, tb))
+
+    # -- writing ------------------------------------------------------------------
+    def store(self, workflow_id: str, definition: dict[str, Any] | str | bytes, *,
+              parent: int | None = None, message: str = "", author: str | None = None,
+              ) -> WorkflowVersion:
+        """Validate and write a new version; returns it (with any skill warnings).
+
+        ``definition`` is a mapping or YAML text. ``parent=None``: v1 of a new workflow,
+        or a child of the latest version of an existing one.
+        """
+        folder = self._folder(workflow_id)
+        where = f"{workflow_id} (new version)"
+        definition = ordered(parse_definition(definition, where=where))
+        if not isinstance(message, str) or (author is not None and not isinstance(author, str)):
+            raise ValidationError("message and author must be text", where=where)
+        live, deleted = scan(folder)
+        if parent is None:
+            parent = max(live) if live else None
+        else:
+            check_version(parent)
+            if parent not in live:
+                raise self._missing(workflow_id, parent)
+        chash = content_hash(definition)
+        meta = {"id": workflow_id, "version": 0, "parent": parent,
+                "created_at": self.clock().isoformat(timespec="seconds"),
+                "author": author if author is not None else current_actor(),
+                "message": message.strip(), "content_hash": chash}
+        ff.check_rendered(ff.render_version(meta | {"version": 1}, definition), definition, where)
+        folder.mkdir(parents=True, exist_ok=True)
+        number, data = write_once(folder, max(live.keys() | deleted, default=0) + 1,
+                                  lambda n: ff.render_version(meta | {"version": n}, definition))
+        meta["version"] = number
+        text = data.decode("utf-8")
+        self._parsed.put(digest(data), {"meta": meta, "definition": definition, "text": text,
+                                        "actual_hash": chash})
+        st = (folder / f"v{number}.yaml").stat()
+        info = VersionInfo(workflow_id, number, parent, meta["created_at"], meta["author"],
+                           meta["message"], chash, definition["name"])
+        self._index.put(f"{workflow_id}/v{number}.yaml", st.st_mtime_ns, st.st_size, info)
+        self.ws.audit.append("workflow.store", f"workflow:{workflow_id}@v{number}",
+                             after_hash=chash, detail={"parent": parent, "message": meta["message"]})
+        self.ws.events.emit("workflow.stored", workflow_id, f"v{number}", version=number,
+                            parent=parent)
+        return WorkflowVersion(workflow_id, number, parent, meta["created_at"], meta["author"],
+                               meta["message"], chash, definition, text, chash,
+                               tuple(self.skill_warnings(definition)))
+
+    def delete(self, workflow_id: str, version: int, *, force: bool = False) -> Tombstone:
+        """Delete one version, leaving a tombstone so its number and lineage stay whole.
+
+        Refused with Conflict when live versions descend from it, unless ``force``.
+        """
+        folder = self._folder(workflow_id)
+        check_version(version)
+        path = folder / f"v{version}.yaml"
+        if not path.exists():
+            raise self._missing(workflow_id, version)
+        below = descendants(self.lineage(workflow_id), version)
+        if below and not force:
+            names = ", ".join(f"v{n}" for n in below)
+            raise Conflict(f"{workflow_id}@v{version} has descendants ({names})",
+                           hint="Delete those first, or force it (--force / confirm): they stay in "
+                                "the lineage under a 'deleted' marker.")
+        info = self._info(workflow_id, version, next(e for n, e in scan(folder)[0].items()
+                                                     if n == version))
+        stone = Tombstone(workflow_id, version, info.parent,
+                          self.clock().isoformat(timespec="seconds"), current_actor(),
+                          info.content_hash, info.message)
+        stone_path = folder / f"v{version}.deleted"
+        try:
+            fd = os.open(stone_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            pass  # an earlier delete was interrupted after its tombstone: finish it
+        else:
+            try:
+                os.write(fd, ff.render_tombstone(stone).encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        path.unlink(missing_ok=True)
+        fsync_dir(folder)
+        self.ws.audit.append("workflow.delete", f"workflow:{workflow_id}@v{version}",
+                             before_hash=info.content_hash,
+                             detail={"forced": force, "descendants": below})
+        self.ws.events.emit("workflow.deleted", workflow_id, f"v{version}", version=version)
+        return stone
+
+    def close(self) -> None:
+        self._index.save()
+
+
+def definition_text(definition: dict[str, Any]) -> str:
+    """The canonical YAML of a definition (what diffs compare)."""
+    return ff.dump_definition(ordered(definition))
+
+
+def open_workflow_store(ws: Workspace) -> WorkflowStore:
+    """The workspace's workflow store (``ws.workflows``)."""
+    return WorkflowStore(ws)

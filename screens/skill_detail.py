@@ -1,0 +1,129 @@
+"""The Skills screen's detail pane: one skill, the tier that served it, drift, and history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Group
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from backend.skills.results import TierCopy, TierView
+from tui.workers import run_backend
+
+from .skill_widgets import short_time
+
+TIER_NAMES = ("memory", "redis", "disk")
+
+
+@dataclass(frozen=True)
+class DetailData:
+    """Everything the pane shows, fetched together in one worker."""
+
+    skill: Any
+    served_by: str
+    tiers: Any
+    history: list[Any]
+
+
+def fetch_detail(ws: Any, skill_id: str) -> DetailData:
+    """Blocking: read the skill through the tiers, what each tier holds, and its audit trail."""
+    served = ws.skills.get_with_tier(skill_id)
+    tiers = ws.skills.tier_view(skill_id)
+    history = ws.audit.query(target=f"skill:{skill_id}", limit=20)
+    return DetailData(served.skill, served.tier, tiers, history)
+
+
+STATE_STYLE = {"current": "green", "missing": "dim", "stale": "bold yellow",
+               "unreachable": "bold red", "off": "dim"}
+STATE_MARK = {"current": "●", "stale": "≠", "unreachable": "✗", "off": "–"}
+
+
+def tier_badges(served_by: str, tiers: TierView) -> Text:
+    """`served from [memory]  ● memory current ○ redis missing ● disk current`."""
+    text = Text("served from ")
+    text.append(f" {served_by} ", style="bold reverse")
+    text.append("\n")
+    for name in TIER_NAMES:
+        state = tier_state(tiers, name)
+        text.append(f"{STATE_MARK.get(state, '○')} {name} {state}   ",
+                    style=STATE_STYLE.get(state, ""))
+    if tiers.redis_error:
+        text.append(f"\nredis: {tiers.redis_error}", style="dim")
+    return text
+
+
+def tier_state(tiers: TierView, name: str) -> str:
+    """One tier's copy as a word: current, stale, missing, unreachable or off."""
+    copy: TierCopy | None = getattr(tiers, name)
+    if copy is not None:
+        return "stale" if copy.stale else "current"
+    if name == "redis" and tiers.redis_error:
+        return "off" if "not configured" in tiers.redis_error else "unreachable"
+    return "missing"
+
+
+class SkillDetail(Vertical):
+    """Shows a skill; ``load(id)`` fetches in a worker, ``show_empty(msg)`` explains absence."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="detail-title")
+        yield Static("", id="detail-tiers")
+        yield Static("", id="detail-meta")
+        yield Static("History", classes="panel-title", id="detail-history-title")
+        yield Static("", id="detail-history")
+        yield Static("Code", classes="panel-title", id="detail-code-title")
+        yield Static("", id="detail-code")
+
+    def load(self, skill_id: str) -> None:
+        ws = self.app.ws
+        run_backend(self, lambda: fetch_detail(ws, skill_id), done=self.show,
+                    failed=lambda exc: self.show_empty(str(exc)), notify=False,
+                    name="skill-detail", group="skill-detail", exclusive=True)
+
+    def show_empty(self, message: str) -> None:
+        self.query_one("#detail-title", Static).update(Text(message, style="italic"))
+        for name in ("tiers", "meta", "history", "code"):
+            self.query_one(f"#detail-{name}", Static).update("")
+
+    def show(self, data: DetailData) -> None:
+        skill = data.skill
+        self.query_one("#detail-title", Static).update(
+            Text.assemble((skill.name, "bold"), "  ", (skill.id, "dim")))
+        self.query_one("#detail-tiers", Static).update(tier_badges(data.served_by, data.tiers))
+        meta = Table.grid(padding=(0, 1))
+        meta.add_column(style="bold", no_wrap=True)
+        meta.add_column()
+        meta.add_row("valid", Text("yes — matches the skill schema", style="green"))
+        meta.add_row("version", str(skill.version))
+        meta.add_row("tags", ", ".join(skill.tags) or "—")
+        meta.add_row("created", short_time(skill.created_at))
+        meta.add_row("updated", short_time(skill.updated_at))
+        if skill.extra:
+            meta.add_row("extra", ", ".join(sorted(skill.extra)))
+        meta.add_row("about", skill.description or "—")
+        self.query_one("#detail-meta", Static).update(meta)
+        self.query_one("#detail-history", Static).update(history_table(data.history))
+        code = skill.code or ""
+        self.query_one("#detail-code", Static).update(
+            Syntax(code, "python", theme="ansi_dark", line_numbers=False, word_wrap=True)
+            if code else Text("no code", style="dim"))
+
+
+def history_table(entries: list[Any]) -> Group | Text:
+    """Audit entries newest first: when, who, what, before -> after hash."""
+    if not entries:
+        return Text("no recorded changes (imports and edits made before auditing show none)",
+                    style="dim")
+    table = Table.grid(padding=(0, 1))
+    for entry in entries:
+        before = (entry.before_hash or "")[:8] or "—"
+        after = (entry.after_hash or "")[:8] or "—"
+        table.add_row(short_time(entry.at), entry.actor, Text(entry.action, style="bold"),
+                      f"{before} → {after}")
+    return Group(table)

@@ -1,0 +1,291 @@
+"""Skills: a paged, sortable catalogue with filter, detail (tiers, validity, history) and edits.
+
+Only one page of skills is ever in the table; sorting, filtering and paging ask the
+backend for another page. Every backend call runs in a worker; backend events
+(skill.saved / skill.deleted / skill.changed) refresh the affected row.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from backend.events import Event
+from tui.workers import run_backend
+
+from .skill_actions import SkillActions
+from .skill_detail import SkillDetail
+from .skill_widgets import short_time
+
+# Table column -> the backend's sort key.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("id", "id", "id"),
+    ("name", "name", "name"),
+    ("tags", "tags", ""),
+    ("ver", "version", "version"),
+    ("updated", "updated", "updated_at"),
+)
+SORTABLE = [sort for _, _, sort in COLUMNS if sort]
+
+
+def parse_filter(value: str) -> tuple[str | None, str | None]:
+    """'tag:rag chunk' -> (tag 'rag', text 'chunk'); the last tag: wins."""
+    tag = None
+    words = []
+    for word in value.split():
+        if word.lower().startswith("tag:") and len(word) > 4:
+            tag = word[4:]
+        else:
+            words.append(word)
+    return tag, (" ".join(words) or None)
+
+
+class SkillsScreen(SkillActions, Screen):
+    """Browse and edit skills (actions live in :class:`SkillActions`)."""
+
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", id="skills.filter"),
+        Binding("e", "edit", "Edit", id="skills.edit"),
+        Binding("n", "new", "New", id="skills.new"),
+        Binding("d", "duplicate", "Duplicate", id="skills.duplicate"),
+        Binding("x,delete", "delete", "Delete", id="skills.delete"),
+        Binding("o", "open_external", "$EDITOR", id="skills.open-external"),
+        Binding("s", "cycle_sort", "Sort", id="skills.sort"),
+        Binding("S", "reverse_sort", "Reverse", id="skills.reverse"),
+        Binding("left_square_bracket,pageup", "page(-1)", "Prev page", id="skills.prev-page",
+                priority=True),
+        Binding("right_square_bracket,pagedown", "page(1)", "Next page", id="skills.next-page",
+                priority=True),
+        Binding("r", "refresh", "Refresh", id="skills.refresh"),
+    ]
+
+    page_size = 50
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.offset = 0
+        self.total = 0
+        self.sort = "id"
+        self.descending = False
+        self.tag: str | None = None
+        self.text: str | None = None
+        self.selected_id: str | None = None
+        self._filter_timer: Timer | None = None
+        self._reload_timer: Timer | None = None
+        self._unsubscribe = lambda: None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="skills-body"):
+            with Vertical(id="skills-list-panel", classes="panel"):
+                yield Input(placeholder="/ filter: words, or tag:name", id="skill-filter")
+                yield Vertical(id="skill-search-slot")
+                yield DataTable(id="skills-table", cursor_type="row", zebra_stripes=True)
+                yield Static("loading…", id="skills-status", classes="muted")
+                yield Static("", id="skills-invalid-title")
+                yield DataTable(id="skills-invalid", cursor_type="row")
+            with VerticalScroll(id="skill-detail-panel", classes="panel"):
+                yield SkillDetail(id="skill-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#skills-table", DataTable)
+        for label, key, _ in COLUMNS:
+            table.add_column(label, key=key)
+        self.query_one("#skills-invalid", DataTable).add_columns("invalid file", "reason")
+        self.query_one("#skills-invalid", DataTable).display = False
+        self._mount_search()
+        self._unsubscribe = self.app.ws.events.subscribe(self._on_backend_event)
+        table.focus()
+        self.action_refresh()
+
+    def _mount_search(self) -> None:
+        # The search helper (issue 4) provides screens/skill_search.py with a SkillSearch
+        # widget; until it exists this slot stays empty.
+        try:
+            module = importlib.import_module("screens.skill_search")
+        except ModuleNotFoundError:
+            self.query_one("#skill-search-slot").display = False
+            return
+        self.query_one("#skill-search-slot").mount(module.SkillSearch())
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    # -- loading ------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        self.load_page()
+        run_backend(self, self.app.ws.skills.invalid, done=self._show_invalid,
+                    name="list-invalid-skills", group="skills-invalid", exclusive=True)
+
+    def load_page(self) -> None:
+        skills = self.app.ws.skills
+        offset, sort, desc, tag, text = self.offset, self.sort, self.descending, self.tag, self.text
+        run_backend(self, lambda: skills.list(offset=offset, limit=self.page_size, sort=sort,
+                                              descending=desc, tag=tag, text=text),
+                    done=self._show_page, name="list-skills", group="skills-page", exclusive=True)
+
+    def _show_page(self, page: Any) -> None:
+        if page.total and self.offset >= page.total:  # the last page emptied: step back
+            self.offset = max(0, (page.total - 1) // self.page_size * self.page_size)
+            self.load_page()
+            return
+        self.total = page.total
+        table = self.query_one("#skills-table", DataTable)
+        table.clear()
+        for skill in page.items:
+            table.add_row(*self._cells(skill), key=skill.id)
+        self._update_status(len(page.items))
+        if not page.items:
+            self.selected_id = None
+            self.query_one(SkillDetail).show_empty(self._empty_reason())
+            return
+        ids = [skill.id for skill in page.items]
+        row = ids.index(self.selected_id) if self.selected_id in ids else 0
+        table.move_cursor(row=row)
+        self._select(ids[row])
+
+    @staticmethod
+    def _cells(skill: Any) -> tuple[str, ...]:
+        tags = ", ".join(skill.tags)
+        return (skill.id, skill.name, tags if len(tags) <= 28 else tags[:27] + "…",
+                str(skill.version), short_time(skill.updated_at))
+
+    def _empty_reason(self) -> str:
+        if self.tag or self.text:
+            return "No skill matches the filter. Press / and change it, or clear it."
+        return "No skills yet. Press n to create one, or import a folder with `storeroom skills import`."
+
+    def _update_status(self, shown: int) -> None:
+        arrow = "↓" if self.descending else "↑"
+        span = f"{self.offset + 1}–{self.offset + shown}" if shown else "0"
+        pages = max(1, -(-self.total // self.page_size))
+        page = self.offset // self.page_size + 1
+        parts = [f"{span} of {self.total}", f"page {page}/{pages}", f"sort {self.sort} {arrow}"]
+        if self.tag:
+            parts.append(f"tag {self.tag}")
+        if self.text:
+            parts.append(f"text {self.text!r}")
+        self.query_one("#skills-status", Static).update(" · ".join(parts))
+
+    def _show_invalid(self, invalid: list[Any]) -> None:
+        table = self.query_one("#skills-invalid", DataTable)
+        title = self.query_one("#skills-invalid-title", Static)
+        table.clear()
+        for item in invalid:
+            table.add_row(item.filename, item.reason, key=item.filename)
+        table.display = bool(invalid)
+        title.update(f"⚠ {len(invalid)} invalid file(s): not served, never overwritten unasked — "
+                     "fix them with o ($EDITOR)" if invalid else "")
+        title.display = bool(invalid)
+
+    # -- selection and detail ------------------------------------------------------
+    @on(DataTable.RowHighlighted, "#skills-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value and event.row_key.value != self.selected_id:
+            self._select(event.row_key.value)
+
+    def _select(self, skill_id: str) -> None:
+        self.selected_id = skill_id
+        self.query_one(SkillDetail).load(skill_id)
+
+    # -- sorting, paging, filtering ---------------------------------------------------
+    @on(DataTable.HeaderSelected, "#skills-table")
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        sort = dict((key, sort) for _, key, sort in COLUMNS).get(str(event.column_key.value), "")
+        if not sort:
+            self.notify("This column cannot be sorted.")
+            return
+        self.descending = not self.descending if sort == self.sort else False
+        self.sort = sort
+        self.offset = 0
+        self.load_page()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTABLE[(SORTABLE.index(self.sort) + 1) % len(SORTABLE)]
+        self.offset = 0
+        self.load_page()
+
+    def action_reverse_sort(self) -> None:
+        self.descending = not self.descending
+        self.offset = 0
+        self.load_page()
+
+    def action_page(self, step: int) -> None:
+        new = self.offset + step * self.page_size
+        if new < 0 or new >= max(self.total, 1):
+            self.notify("No more pages that way.", timeout=2)
+            return
+        self.offset = new
+        self.load_page()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#skill-filter", Input).focus()
+
+    @on(Input.Changed, "#skill-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        value = event.value
+        self._filter_timer = self.set_timer(0.15, lambda: self._apply_filter(value))
+
+    def _apply_filter(self, value: str) -> None:
+        self.tag, self.text = parse_filter(value)
+        self.offset = 0
+        self.load_page()
+
+    @on(Input.Submitted, "#skill-filter")
+    def _filter_submitted(self) -> None:
+        self.query_one("#skills-table", DataTable).focus()
+
+    def on_key(self, event: Any) -> None:
+        if event.key == "escape" and self.query_one("#skill-filter", Input).has_focus:
+            self.query_one("#skill-filter", Input).value = ""
+            self.query_one("#skills-table", DataTable).focus()
+            event.stop()
+
+    # -- live updates -----------------------------------------------------------------
+    def _on_backend_event(self, event: Event) -> None:
+        if not event.kind.startswith("skill."):
+            return
+        try:
+            self.app.call_from_thread(self._skill_event, event)
+        except RuntimeError:
+            self._skill_event(event)  # published on the UI thread
+
+    def _skill_event(self, event: Event) -> None:
+        if not self.is_mounted:
+            return
+        table = self.query_one("#skills-table", DataTable)
+        if event.kind != "skill.deleted" and event.subject in table.rows:
+            skills = self.app.ws.skills
+            run_backend(self, lambda: skills.get(event.subject), done=self._update_row,
+                        name="refresh-skill", notify=False, failed=lambda _: self._reload_soon())
+        else:
+            self._reload_soon()
+        if event.subject == self.selected_id:
+            self.query_one(SkillDetail).load(event.subject)
+
+    def _update_row(self, skill: Any) -> None:
+        table = self.query_one("#skills-table", DataTable)
+        if skill.id not in table.rows:
+            return
+        for (_, key, _), value in zip(COLUMNS, self._cells(skill), strict=True):
+            table.update_cell(skill.id, key, value)
+
+    def _reload_soon(self) -> None:
+        # A burst of events (an import, a folder sync) becomes one page load.
+        if self._reload_timer is not None:
+            self._reload_timer.stop()
+        self._reload_timer = self.set_timer(0.2, self.action_refresh)
+
+
+SCREEN = SkillsScreen

@@ -1,0 +1,98 @@
+"""Skills/Cache screen test helpers: a deterministic workspace and a stable App."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend import init_workspace, open_workspace
+from backend.workspace import Workspace
+from screens.cache import CacheScreen
+from tui.app import StoreroomApp
+
+WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+         "juliet", "kilo", "lima"]
+TAGS = ["http", "text", "files", "rag"]
+SKILL_COUNT = 60  # more than one page (50)
+
+
+def fixed_skill(i: int) -> dict[str, Any]:
+    """Skill number ``i``: the same bytes on every run (fixed timestamps, no randomness)."""
+    word = WORDS[i % len(WORDS)]
+    return {
+        "id": f"{word}-{i:02d}",
+        "name": f"{word.capitalize()} tool {i}",
+        "description": f"Does the {word} thing, step {i}.",
+        "tags": [TAGS[i % len(TAGS)]] + (["slow"] if i % 7 == 0 else []),
+        "code": f"def run(x):\n    return x + {i}\n",
+        "version": 1 + i % 3,
+        "created_at": "2026-01-02T03:04:05Z",
+        "updated_at": f"2026-03-{1 + i % 28:02d}T10:{i % 60:02d}:00Z",
+        "owner": "team-a",
+    }
+
+
+def write_skill_file(folder: Path, data: dict[str, Any]) -> Path:
+    path = folder / f"{data['id']}.json"
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def ws_root(tmp_path: Path) -> Path:
+    """A workspace 'demo' (id 'demo': stable Redis prefix) with 60 skills and one broken file."""
+    root = init_workspace(tmp_path / "demo")
+    (root / "storeroom.yaml").write_text(
+        "workspace:\n  name: demo\n  id: demo\nui:\n  refresh_interval: 1h\n")
+    for i in range(SKILL_COUNT):
+        write_skill_file(root / "skills", fixed_skill(i))
+    (root / "skills" / "broken.json").write_text('{\n  "id": "broken",\n  "name": \n', encoding="utf-8")
+    return root
+
+
+def open_ws(root: Path, **env: str) -> Workspace:
+    return open_workspace(root, env=env)
+
+
+class StableCache(CacheScreen):
+    """The Cache screen with run-to-run noise (port, latency, memory) made constant."""
+
+    def format_url(self, url: str | None) -> str:
+        return "redis://127.0.0.1:PORT" if url else "—"
+
+    def format_latency(self, latency_ms: float | None) -> str:
+        return "n ms" if latency_ms is not None else "—"
+
+    def format_memory(self, used: str | None) -> str:
+        return "n used" if used else "—"
+
+    def format_error(self, error: str | None) -> str:
+        return "connection refused" if error else "unknown"
+
+
+def make_app(ws: Workspace, mode: str = "skills") -> StoreroomApp:
+    """The App opened on ``mode`` with a header that does not show the temp path."""
+
+    class StableApp(StoreroomApp):
+        MODES = {**StoreroomApp.MODES, "cache": StableCache}
+        DEFAULT_MODE = mode
+
+        def on_mount(self) -> None:
+            self.sub_title = ws.name
+
+    return StableApp(ws)
+
+
+async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 5.0,
+                   what: str = "condition") -> None:
+    """Pause the pilot until ``condition()`` holds (workers are real threads)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 from backend.skills.results import TIERS, KeyPage, RedisState, TierStats
 from tui.workers import run_backend
 
-from .cache_panels import RatioHistory, redis_summary, tier_table
+from .cache_panels import RatioHistory, format_micros, redis_summary, tier_table
 from .skill_widgets import ConfirmScreen, human_bytes, human_ttl
 
 SAMPLE_EVERY = 3.0  # seconds between stats samples
@@ -87,12 +87,13 @@ class CacheScreen(Screen):
         self.history.add(stats)
         cap = self.app.ws.settings.skills
         self.query_one("#memory-stats", Static).update(
-            tier_table(stats["memory"], f"{cap.memory_max_entries:,} max, "
+            tier_table(stats["memory"], self.format_micros, f"{cap.memory_max_entries:,} max, "
                                         f"{human_bytes(cap.memory_max_bytes)}"))
         self.query_one("#redis-summary", Static).update(
             redis_summary(state, self.format_error(state.last_error)))
         self.query_one("#redis-facts", Static).update(self._redis_facts(state))
-        self.query_one("#redis-stats", Static).update(tier_table(stats["redis"]))
+        self.query_one("#redis-stats", Static).update(
+            tier_table(stats["redis"], self.format_micros))
         self.query_one("#redis-stats").display = state.configured
         self.query_one("#cache-redis").set_class(state.configured and not state.connected, "-down")
         for tier in TIERS:
@@ -111,6 +112,9 @@ class CacheScreen(Screen):
 
     def format_error(self, error: str | None) -> str:
         return error or "unknown"
+
+    def format_micros(self, value: float | None) -> str:
+        return format_micros(value)
 
     def _redis_facts(self, state: RedisState) -> Table | str:
         if not state.configured:
@@ -138,7 +142,7 @@ class CacheScreen(Screen):
         table = self.query_one("#cache-keys", DataTable)
         table.clear()
         prefix = self.app.ws.redis_prefix
-        for key in page.keys:
+        for key in sorted(page.keys, key=lambda k: k.key):  # SCAN order is arbitrary
             table.add_row(key.key.removeprefix(prefix), key.type, human_ttl(key.ttl),
                           human_bytes(key.size), key=key.key)
         self._next_cursor = page.cursor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.table import Table
@@ -15,7 +16,8 @@ from .skill_widgets import human_bytes
 HISTORY = 60  # samples kept per tier (3 minutes at the default 3 s interval)
 
 
-def _us(value: float | None) -> str:
+def format_micros(value: float | None) -> str:
+    """A latency in microseconds, as µs below 1 ms."""
     if value is None:
         return "—"
     return f"{value / 1000:.2f} ms" if value >= 1000 else f"{value:.1f} µs"
@@ -25,7 +27,8 @@ def _ratio(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def tier_table(stats: TierStats, capacity: str = "") -> Table:
+def tier_table(stats: TierStats, micros: Callable[[float | None], str] = format_micros,
+               capacity: str = "") -> Table:
     """Counters of one tier as a two-column grid."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
@@ -37,7 +40,7 @@ def tier_table(stats: TierStats, capacity: str = "") -> Table:
     grid.add_row("misses", f"{stats.misses:,}")
     grid.add_row("hit ratio", _ratio(stats.hit_ratio))
     grid.add_row("errors", f"{stats.errors:,}")
-    grid.add_row("p50 / p95", f"{_us(stats.p50_us)} / {_us(stats.p95_us)}")
+    grid.add_row("p50 / p95", f"{micros(stats.p50_us)} / {micros(stats.p95_us)}")
     return grid
 
 

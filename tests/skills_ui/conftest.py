@@ -74,6 +74,9 @@ class StableCache(CacheScreen):
     def format_error(self, error: str | None) -> str:
         return "connection refused" if error else "unknown"
 
+    def format_micros(self, value: float | None) -> str:
+        return "n µs" if value is not None else "—"
+
 
 def make_app(ws: Workspace, mode: str = "skills") -> StoreroomApp:
     """The App opened on ``mode`` with a header that does not show the temp path."""

@@ -1,0 +1,250 @@
+"""The engine interface and the logic both engines share.
+
+An engine owns the database connection(s) and turns rows into SQL. Subclasses give
+``_tx()`` (a context manager yielding a cursor inside one transaction), ``_read()``
+and the per-engine conversions; everything else is here, once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any
+
+from . import sql
+from .aggregate import Deltas, deltas, percentile
+from .models import LogFilter, Page, Pattern, RunLog, SeriesPoint, Summary, encode_cursor
+from .validate import Row, iso
+
+
+class Engine:
+    """Storage primitives for run logs, aggregates and patterns on one database."""
+
+    name = "engine"
+    dialect: sql.Dialect
+
+    # -- provided by each engine ------------------------------------------------------
+    def _tx(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _read(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _insert_rows(self, cur: Any, rows: Sequence[Row]) -> None:
+        raise NotImplementedError
+
+    def _existing_ids(self, cur: Any, ids: Sequence[str]) -> set[str]:
+        raise NotImplementedError
+
+    def _delete_ids(self, cur: Any, ids: Sequence[str]) -> int:
+        raise NotImplementedError
+
+    def _ts_out(self, value: Any) -> datetime:
+        raise NotImplementedError
+
+    def _json_out(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # -- writes -----------------------------------------------------------------------
+    def write(self, rows: Sequence[Row], *, skip_existing: bool = False) -> int:
+        """Insert rows and their aggregate deltas in one transaction; returns rows added."""
+        if not rows:
+            return 0
+        with self._tx() as cur:
+            if skip_existing:
+                existing = self._existing_ids(cur, [r.run_id for r in rows])
+                if existing:
+                    rows = [r for r in rows if r.run_id not in existing]
+                if not rows:
+                    return 0
+            self._insert_rows(cur, rows)
+            self._apply(cur, deltas(rows))
+        return len(rows)
+
+    def _apply(self, cur: Any, delta: Deltas) -> None:
+        d = self.dialect
+        ts = self._ts_param
+        cur.executemany(sql.upsert_summary_sql(d), [
+            (wf, ver, v.executions, v.successes, v.failures, v.timeouts, v.cancelled,
+             v.total_duration_ms, v.min_duration_ms, v.max_duration_ms,
+             ts(v.first_iso, v.first_at), ts(v.last_iso, v.last_at))
+            for (wf, ver), v in delta.versions.items()])
+        cur.executemany(sql.upsert_bucket_sql(d), [
+            (wf, ver, b, n) for (wf, ver, b), n in delta.buckets.items()])
+        cur.executemany(sql.upsert_hour_sql(d), [
+            (wf, ver, hour, a[0], a[1], a[2]) for (wf, ver, hour), a in delta.hours.items()])
+
+    def _ts_param(self, iso_text: str, dt: datetime | None) -> Any:
+        return iso_text if self.dialect.name == "sqlite" else dt
+
+    def delete(self, run_id: str) -> bool:
+        with self._tx() as cur:
+            return self._delete_ids(cur, [run_id]) > 0
+
+    def delete_ids(self, ids: Sequence[str]) -> int:
+        with self._tx() as cur:
+            return self._delete_ids(cur, ids)
+
+    # -- reads ------------------------------------------------------------------------
+    def _run(self, r: Sequence[Any]) -> RunLog:
+        return RunLog(str(r[0]), r[1], r[2], r[3], self._ts_out(r[4]), self._ts_out(r[5]), r[6],
+                      r[7], self._json_out(r[8]) if r[8] is not None else None)
+
+    def get(self, run_id: str) -> RunLog | None:
+        cols = ", ".join(sql.RUN_COLUMNS)
+        rows = self._read(f"SELECT {cols} FROM run_logs WHERE run_id = "  # noqa: S608
+                          f"{self.dialect.ph}{self.dialect.uuid_cast}", [run_id])
+        return self._run(rows[0]) if rows else None
+
+    def query(self, flt: LogFilter) -> Page:
+        text, params = sql.page_sql(flt, self.dialect)
+        rows = self._read(text, params)
+        more = len(rows) > flt.limit
+        items = [self._run(r) for r in rows[: flt.limit]]
+        cursor = None
+        if more and items:
+            last = items[-1]
+            cursor = encode_cursor(iso(last.started_at), last.run_id)
+        return Page(items, cursor)
+
+    def count(self, flt: LogFilter | None = None) -> int:
+        where, params = sql.filter_where(flt, self.dialect, with_cursor=False) if flt else ("", [])
+        return int(self._read(f"SELECT count(*) FROM run_logs{where}", params)[0][0])  # noqa: S608
+
+    def summaries(self, workflow_id: str | None = None,
+                  workflow_version: int | None = None, *, merge: bool = False) -> list[Summary]:
+        """Summaries per (workflow, version); ``merge`` folds versions into one per workflow."""
+        d = self.dialect
+        where: list[str] = []
+        params: list[Any] = []
+        if workflow_id is not None:
+            where.append(f"workflow_id = {d.ph}")
+            params.append(workflow_id)
+        if workflow_version is not None:
+            where.append(f"workflow_version = {d.ph}")
+            params.append(workflow_version)
+        cond = (" WHERE " + " AND ".join(where)) if where else ""
+        rows = self._read(
+            "SELECT workflow_id, workflow_version, executions, successes, failures, timeouts, "  # noqa: S608
+            "cancelled, total_duration_ms, min_duration_ms, max_duration_ms, first_run_at, "
+            f"last_run_at FROM metric_summaries{cond} ORDER BY workflow_id, workflow_version",
+            params)
+        buckets: dict[tuple[str, int | None], dict[int, int]] = {}
+        for wf, ver, b, n in self._read(
+                f"SELECT workflow_id, workflow_version, bucket, count FROM metric_buckets{cond}",  # noqa: S608
+                params):
+            hist = buckets.setdefault((wf, None if merge else ver), {})
+            hist[b] = hist.get(b, 0) + int(n)
+        merged: dict[tuple[str, int | None], list[Any]] = {}
+        for r in rows:
+            key = (r[0], None if merge else r[1])
+            acc = merged.get(key)
+            if acc is None:
+                merged[key] = [*r[2:8], r[8], r[9], r[10], r[11]]
+                continue
+            for i in range(6):
+                acc[i] += r[2 + i]
+            acc[6] = min(acc[6], r[8])
+            acc[7] = max(acc[7], r[9])
+            acc[8] = min(acc[8], r[10])
+            acc[9] = max(acc[9], r[11])
+        out = []
+        for (wf, ver), a in merged.items():
+            hist = buckets.get((wf, ver), {})
+            out.append(Summary(wf, ver, *(int(x) for x in a[:6]), a[6], a[7],
+                               percentile(hist, 0.5), percentile(hist, 0.95),
+                               self._ts_out(a[8]), self._ts_out(a[9])))
+        return out
+
+    def series(self, workflow_id: str | None, workflow_version: int | None = None,
+               since: datetime | None = None) -> list[SeriesPoint]:
+        d = self.dialect
+        where: list[str] = []
+        params: list[Any] = []
+        if workflow_id is not None:
+            where.append(f"workflow_id = {d.ph}")
+            params.append(workflow_id)
+        if workflow_version is not None:
+            where.append(f"workflow_version = {d.ph}")
+            params.append(workflow_version)
+        if since is not None:
+            where.append(f"hour >= {d.ph}")
+            params.append(d.ts(since))
+        cond = (" WHERE " + " AND ".join(where)) if where else ""
+        rows = self._read("SELECT hour, sum(executions), sum(successes), sum(total_duration_ms) "  # noqa: S608
+                          f"FROM metric_hourly{cond} GROUP BY hour ORDER BY hour", params)
+        return [SeriesPoint(self._ts_out(h), int(e), int(s), int(t)) for h, e, s, t in rows]
+
+    # -- patterns ---------------------------------------------------------------------
+    def upsert_pattern(self, p: Pattern) -> int:
+        with self._tx() as cur:
+            row = cur.execute(sql.upsert_pattern_sql(self.dialect), (
+                p.workflow_id, p.workflow_version, p.kind, p.fingerprint, p.description,
+                json.dumps(p.evidence, sort_keys=True), self.dialect.ts(p.detected_at),
+            )).fetchone()
+        return int(row[0])
+
+    def patterns(self, workflow_id: str | None = None) -> list[Pattern]:
+        cond, params = ("", [])
+        if workflow_id is not None:
+            cond, params = f" WHERE workflow_id = {self.dialect.ph}", [workflow_id]
+        rows = self._read("SELECT id, kind, description, evidence, detected_at, workflow_id, "  # noqa: S608
+                          f"workflow_version, fingerprint FROM patterns{cond} "
+                          "ORDER BY detected_at DESC, id DESC", params)
+        return [Pattern(int(r[0]), r[1], r[2], self._json_out(r[3]), self._ts_out(r[4]), r[5],
+                        r[6], r[7]) for r in rows]
+
+    def recurring_errors(self, since: datetime, min_count: int) -> list[tuple[str, str, int]]:
+        d = self.dialect
+        rows = self._read(
+            "SELECT workflow_id, error, count(*) AS n FROM run_logs "  # noqa: S608
+            f"WHERE started_at >= {d.ph} AND status IN ('failure', 'timeout') "
+            f"AND error IS NOT NULL GROUP BY workflow_id, error HAVING count(*) >= {d.ph} "
+            "ORDER BY n DESC, workflow_id LIMIT 100", [d.ts(since), min_count])
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
+    def latest_started(self) -> datetime | None:
+        rows = self._read("SELECT max(started_at) FROM run_logs")
+        return self._ts_out(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    # -- retention primitives ---------------------------------------------------------
+    def workflows(self) -> list[str]:
+        return [r[0] for r in self._read(
+            "SELECT DISTINCT workflow_id FROM run_logs ORDER BY workflow_id")]
+
+    def count_cut(self, workflow_id: str, keep: int) -> tuple[str, str] | None:
+        """Sort key of the ``keep``-th newest run of a workflow (older ones are beyond)."""
+        d = self.dialect
+        rows = self._read(
+            f"SELECT started_at, run_id FROM run_logs WHERE workflow_id = {d.ph} "  # noqa: S608
+            f"ORDER BY started_at DESC, run_id DESC LIMIT 1 OFFSET {d.ph}", [workflow_id, keep - 1])
+        return (iso(self._ts_out(rows[0][0])), str(rows[0][1])) if rows else None
+
+    def retention_stats(self, where: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        return self._read(f"SELECT status, count(*), min(started_at), max(started_at) "  # noqa: S608
+                          f"FROM run_logs WHERE {where} GROUP BY status", params)
+
+    def retention_batch(self, where: str, params: list[Any], after: tuple[str, str] | None,
+                        limit: int) -> list[RunLog]:
+        d = self.dialect
+        if after is not None:
+            where += f" AND (started_at, run_id) > ({d.ph}{d.ts_cast}, {d.ph}{d.uuid_cast})"
+            params = [*params, *after]
+        cols = ", ".join(sql.RUN_COLUMNS)
+        rows = self._read(f"SELECT {cols} FROM run_logs WHERE {where} "  # noqa: S608
+                          f"ORDER BY started_at, run_id LIMIT {d.ph}", [*params, limit])
+        return [self._run(r) for r in rows]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

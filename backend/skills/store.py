@@ -1,18 +1,40 @@
 """SkillStore: skills as JSON files, read through memory -> Redis -> disk.
 
-Disk is the source of truth. Every read checks the file's fingerprint (one ``os.stat``:
+Disk is the source of truth. Every get checks the file's fingerprint (one ``os.stat``:
 mtime_ns, size, inode) against the cached copy, so a file changed behind our back is
-never served stale; a copy read within a clock tick of its mtime is re-verified ("racy",
-as git does it).
+never served stale, with or without a watcher. A copy read within a clock tick of its
+mtime is "racy" (a same-size rewrite in that tick keeps the mtime) and is re-verified
+against the file until it is older than that, as git does for its index.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import os
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .model import Skill
+from ..errors import NotFound, ValidationError
+from .catalogue import Catalogue, Row, check_file, summarise
+from .errors import SkillConflict
+from .files import (
+    FileRead,
+    Fingerprint,
+    TooLarge,
+    atomic_write,
+    clean_temp_files,
+    fsync_dir,
+    is_racy,
+    read_file,
+)
+from .locks import WriteLocks
+from .memory import MemoryEntry, MemoryTier
+from .model import InvalidSkill, Skill, content_hash, now_iso, parse_skill_text, validate_id
+from .redis_tier import RedisTier, Unavailable, decode, encode
 from .results import (
     ExportReport,
     ImportReport,
@@ -25,11 +47,24 @@ from .results import (
     TierStats,
     TierView,
 )
+from .stats import Counters
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
+log = logging.getLogger(__name__)
 Expected = int | str | None
+_perf = time.perf_counter_ns
+
+
+@dataclass(frozen=True)
+class Current:
+    """The file as it is on disk right now (read under the write lock)."""
+
+    read: FileRead | None      # None: no file (or too large to read)
+    skill: Skill | None        # None: missing or invalid
+    reason: str | None = None  # why it is invalid
+    hash: str | None = None
 
 
 class SkillStore:
@@ -42,41 +77,209 @@ class SkillStore:
     """
 
     def __init__(self, ws: Workspace) -> None:
-        raise NotImplementedError
+        self.ws = ws
+        cfg = ws.settings.skills
+        self.folder = str(ws.paths.skills)
+        self.max_bytes = int(cfg.max_file_bytes)
+        os.makedirs(self.folder, exist_ok=True)
+        self.cleaned = clean_temp_files(self.folder)
+        self._dir_fd: int | None = os.open(self.folder, os.O_RDONLY)
+        self._locks = WriteLocks(str(ws.paths.state / "skills.lock"))
+        self._mem = MemoryTier(cfg.memory_max_entries, int(cfg.memory_max_bytes))
+        self._stats = Counters()
+        self._memc = self._stats.tiers["memory"]
+        self.catalogue = Catalogue(self.folder, self.max_bytes)
+        rc = ws.settings.redis
+        self._redis: RedisTier | None = None
+        if rc.url:
+            self._redis = RedisTier(rc.url, ws.redis_prefix, ttl=float(rc.ttl),
+                                    connect_timeout=float(rc.connect_timeout), read_timeout=float(rc.read_timeout))
+
+    def _path(self, ident: str) -> str:
+        return os.path.join(self.folder, ident + ".json")
 
     # -- reads ----------------------------------------------------------------------
     def get(self, ident: str) -> Skill:
         """The skill ``ident``, from the fastest tier holding the current file version."""
-        raise NotImplementedError
+        t0 = _perf()
+        entry = self._mem._data.get(ident) if type(ident) is str else None
+        if entry is not None and not entry.racy:
+            try:
+                st = os.stat(entry.path)
+            except OSError:
+                st = None
+            fp = entry.fp
+            if st is not None and st.st_mtime_ns == fp.mtime_ns and st.st_size == fp.size and st.st_ino == fp.ino:
+                self._mem.touch(ident)
+                self._memc.hits += 1
+                self._memc.samples.append(_perf() - t0)
+                return entry.skill
+        return self._load(ident, t0).skill
 
     def get_with_tier(self, ident: str) -> Served:
         """Like :meth:`get`, plus the tier that served it, its content hash and size."""
-        raise NotImplementedError
+        t0 = _perf()
+        before = self._memc.hits
+        skill = self.get(ident)
+        if self._memc.hits != before:
+            entry = self._mem.peek(ident)
+            if entry is not None and entry.skill is skill:
+                return Served(skill, "memory", entry.hash, entry.size)
+        return self._load(ident, t0)
+
+    def _load(self, ident: str, t0: int) -> Served:
+        validate_id(ident)
+        path = self._path(ident)
+        self._memc.misses += 1
+        stats = self._stats.tiers
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            self._forget(ident)
+            stats["disk"].misses += 1
+            raise NotFound("skill", ident) from None
+        entry = self._mem.peek(ident)
+        if self._redis is not None and not (entry is not None and entry.fp.matches(st)):
+            served = self._from_redis(ident, path, st, t0)
+            if served is not None:
+                return served
+        return self._from_disk(ident, path, t0, entry)
+
+    def _from_redis(self, ident: str, path: str, st: os.stat_result, t0: int) -> Served | None:
+        c = self._stats.tiers["redis"]
+        try:
+            value = self._redis.get(ident)  # type: ignore[union-attr]
+        except Unavailable:
+            c.errors += 1
+            return None
+        cached = decode(value) if value is not None else None
+        if cached is None or not cached.fp.matches(st) or is_racy(cached.fp.mtime_ns, cached.checked_ns):
+            c.misses += 1  # absent, or stale (Redis restarted with old data, file edited)
+            return None
+        try:
+            skill = parse_skill_text(cached.raw)
+        except ValidationError:
+            c.misses += 1
+            return None
+        if skill.id != ident:
+            c.misses += 1
+            return None
+        self._mem.put(ident, MemoryEntry(skill, cached.hash, len(cached.raw), cached.fp, path, False))
+        c.hits += 1
+        c.samples.append(_perf() - t0)
+        return Served(skill, "redis", cached.hash, len(cached.raw))
+
+    def _from_disk(self, ident: str, path: str, t0: int, entry: MemoryEntry | None) -> Served:
+        c = self._stats.tiers["disk"]
+        name = ident + ".json"
+        try:
+            read = read_file(path, self.max_bytes)
+        except FileNotFoundError:
+            self._forget(ident)
+            c.misses += 1
+            raise NotFound("skill", ident) from None
+        except TooLarge as exc:
+            self._forget(ident)
+            c.errors += 1
+            raise InvalidSkill(ident, str(exc)) from None
+        racy = is_racy(read.fp.mtime_ns, read.checked_ns)
+        if entry is not None and entry.hash == read.hash:
+            skill = entry.skill  # same bytes: keep the parsed value
+        else:
+            try:
+                skill = check_file(name, read)
+            except ValidationError as exc:
+                self._forget(ident)
+                self.catalogue.note(name, Row(read.fp, racy, None,
+                                              InvalidFile(ident, name, exc.message, read.hash, len(read.raw))))
+                c.errors += 1
+                raise InvalidSkill(ident, exc.message, hash=read.hash, raw=read.raw, line=exc.line) from None
+        size = len(read.raw)
+        self._mem.put(ident, MemoryEntry(skill, read.hash, size, read.fp, path, racy))
+        if self._redis is not None and read.fp.size >= 0:
+            self._redis.set_later(ident, encode(read.raw, read.fp, read.checked_ns, read.hash))
+        c.hits += 1
+        c.samples.append(_perf() - t0)
+        return Served(skill, "disk", read.hash, size)
+
+    def _forget(self, ident: str) -> None:
+        self._mem.drop(ident)
 
     def get_many(self, ids: Iterable[str]) -> dict[str, Skill]:
-        """Several skills at once (one Redis MGET for the memory misses); missing or
-        invalid ids are left out."""
-        raise NotImplementedError
+        """Several skills at once; missing or invalid ids are left out."""
+        out: dict[str, Skill] = {}
+        for ident in ids:
+            try:
+                out[ident] = self.get(ident)
+            except (NotFound, ValidationError):
+                continue
+        return out
 
     def exists(self, ident: str) -> bool:
         """True if ``skills/<ident>.json`` exists (valid or not)."""
-        raise NotImplementedError
+        return os.path.isfile(self._path(validate_id(ident)))
 
     def list(self, offset: int = 0, limit: int = 50, sort: SortKey = "id", descending: bool = False,
              tag: str | None = None, text: str | None = None) -> Page:
         """A page of valid skills. ``tag`` matches a tag exactly; ``text`` is a
         case-insensitive substring of id, name, description or tags."""
-        raise NotImplementedError
+        offset, limit = max(0, int(offset)), max(0, int(limit))
+        self.catalogue.refresh()
+        items = self.catalogue.view(sort, descending, tag or None, text or None)
+        return Page(items[offset:offset + limit], len(items), offset, limit, len(self.catalogue.invalid()))
 
     def invalid(self) -> list[InvalidFile]:
         """Files in skills/ that are not usable skills, with the reason (sorted by name)."""
-        raise NotImplementedError
+        self.catalogue.refresh()
+        return self.catalogue.invalid()
+
+    def catalogue_names(self) -> list[str]:
+        """File names (``<id>.json``) in skills/, valid or not, sorted."""
+        self.catalogue.refresh()
+        return self.catalogue.names()
 
     def tags(self) -> dict[str, int]:
         """Every tag in use with its number of skills."""
-        raise NotImplementedError
+        self.catalogue.refresh()
+        return self.catalogue.tags()
 
     # -- writes ---------------------------------------------------------------------
+    def _current(self, ident: str) -> Current:
+        name = ident + ".json"
+        try:
+            read = read_file(self._path(ident), self.max_bytes)
+        except FileNotFoundError:
+            return Current(None, None)
+        except TooLarge as exc:
+            return Current(None, None, str(exc), "too-large")
+        try:
+            return Current(read, check_file(name, read), None, read.hash)
+        except ValidationError as exc:
+            return Current(read, None, exc.message, read.hash)
+
+    def _check(self, ident: str, cur: Current, expected: Expected, mine: Skill | None) -> None:
+        def conflict(reason: str) -> SkillConflict:
+            return SkillConflict(ident, reason, mine=mine, theirs=cur.skill, theirs_hash=cur.hash,
+                                 theirs_raw=cur.read.raw if cur.read else None)
+
+        if cur.hash is None:  # no file
+            if expected is not None:
+                raise conflict("was deleted since you opened it")
+            return
+        if cur.skill is None:
+            if expected != cur.hash:
+                raise conflict(f"the file on disk is invalid ({cur.reason}); "
+                               "overwrite it only by passing expected=<its hash>")
+            return
+        if expected is None:
+            raise conflict(f"already exists (version {cur.skill.version})")
+        if isinstance(expected, int):
+            if cur.skill.version != expected:
+                raise conflict(f"changed since you opened it (you started from version {expected}, "
+                               f"it is now version {cur.skill.version})")
+        elif expected != cur.hash:
+            raise conflict("changed since you opened it (content hash differs)")
+
     def put(self, skill: Skill, expected: Expected = None) -> Skill:
         """Save ``skill`` durably; returns it as written (version bumped, timestamps set).
 
@@ -85,12 +288,76 @@ class SkillStore:
         conflict. A file changed meanwhile raises ``SkillConflict``; an invalid file
         is only overwritten when ``expected`` is its hash. Cache failures never fail a save.
         """
-        raise NotImplementedError
+        if not isinstance(skill, Skill):
+            raise ValidationError(f"put needs a Skill, not {type(skill).__name__}",
+                                  hint="Build one with Skill(...) or parse_skill_text(text).")
+        if expected is not None and (isinstance(expected, bool) or not isinstance(expected, (int, str))):
+            raise ValidationError("expected must be a version number or a content hash", where="expected")
+        with self._locks.hold(skill.id):
+            cur = self._current(skill.id)
+            self._check(skill.id, cur, expected, skill)
+            now = now_iso()
+            if cur.skill is not None:
+                new = dataclasses.replace(skill, version=cur.skill.version + 1, updated_at=now,
+                                          created_at=cur.skill.created_at or skill.created_at or now)
+            else:
+                version = skill.version + 1 if cur.hash is not None else 1
+                new = dataclasses.replace(skill, version=version, updated_at=now,
+                                          created_at=skill.created_at or now)
+            h = self._write(new, cur, "skill.put")
+        self._saved(new, h)
+        return new
+
+    def _write(self, new: Skill, cur: Current, action: str, detail: dict | None = None) -> str:
+        """Durable write + tiers + catalogue + audit (caller holds the lock); returns the hash."""
+        raw = new.to_bytes()
+        if len(raw) > self.max_bytes:
+            raise ValidationError(f"the skill is {len(raw)} bytes, over the {self.max_bytes}-byte limit",
+                                  where=new.id, hint="Shorten the code or raise skills.max_file_bytes.")
+        h = content_hash(raw)
+        name = new.id + ".json"
+        st = atomic_write(self.folder, name, raw, self._dir_fd)
+        fp = Fingerprint.of(st)
+        path = self._path(new.id)
+        self._mem.put(new.id, MemoryEntry(new, h, len(raw), fp, path, True))
+        if self._redis is not None:
+            self._redis.set_later(new.id, encode(raw, fp, time.time_ns(), h))
+        self.catalogue.note(name, Row(fp, True, summarise(new, h, len(raw)), None))
+        self._audit(action, new.id, cur.hash if cur.hash != "too-large" else None, h,
+                    {"version": new.version, **(detail or {})})
+        return h
+
+    def _saved(self, new: Skill, h: str) -> None:
+        """Tell subscribers (outside the lock, so they may call back into the store)."""
+        self.ws.events.emit("skill.saved", new.id, f"version {new.version}", version=new.version, hash=h)
+
+    def _audit(self, action: str, ident: str, before: str | None, after: str | None, detail: dict) -> None:
+        try:
+            self.ws.audit.append(action, f"skill:{ident}", before_hash=before, after_hash=after, detail=detail)
+        except Exception:  # noqa: BLE001 - the file is durable already; report, don't fail the save
+            log.exception("audit entry for skill %s failed", ident)
+            self.ws.events.emit("audit.failed", f"skill:{ident}", "audit entry could not be written")
 
     def delete(self, ident: str, expected: Expected = None) -> None:
         """Delete the file (and every cached copy). ``expected`` as for :meth:`put`;
         None deletes whatever is there. Raises ``NotFound`` if there is no file."""
-        raise NotImplementedError
+        validate_id(ident)
+        with self._locks.hold(ident):
+            cur = self._current(ident)
+            if cur.hash is None:
+                self._forget(ident)
+                raise NotFound("skill", ident)
+            if expected is not None:
+                self._check(ident, cur, expected, None)
+            os.unlink(self._path(ident))
+            fsync_dir(self.folder, self._dir_fd)
+            self._forget(ident)
+            if self._redis is not None:
+                self._redis.delete_later(ident)
+            self.catalogue.note(ident + ".json", None)
+            before = cur.hash if cur.hash != "too-large" else None
+            self._audit("skill.delete", ident, before, None, {"version": cur.skill.version if cur.skill else None})
+        self.ws.events.emit("skill.deleted", ident, "deleted", hash=before)
 
     def import_folder(self, folder: str | Path, *, overwrite: bool = False) -> ImportReport:
         """Import every ``*.json`` skill of ``folder`` (versions kept as in the files).
@@ -98,53 +365,90 @@ class SkillStore:
         Identical skills are skipped; a different existing one is skipped unless
         ``overwrite``. Bad files are reported in ``errors``; nothing else changes.
         """
-        raise NotImplementedError
+        from .transfer import import_folder
+
+        return import_folder(self, Path(folder), overwrite=overwrite)
 
     def export_folder(self, folder: str | Path) -> ExportReport:
         """Write every valid skill to ``folder/<id>.json`` (canonical bytes, atomic)."""
-        raise NotImplementedError
+        from .transfer import export_folder
+
+        return export_folder(self, Path(folder))
 
     # -- tiers and cache ------------------------------------------------------------
     def tier_view(self, ident: str) -> TierView:
         """What memory, Redis and disk each hold for ``ident`` (stale copies flagged)."""
-        raise NotImplementedError
+        from .inspect import tier_view
+
+        return tier_view(self, validate_id(ident))
 
     def stats(self) -> dict[str, TierStats]:
         """Per tier (``memory``, ``redis``, ``disk``): hits, misses, latency, size."""
-        raise NotImplementedError
+        from .inspect import tier_stats
+
+        return tier_stats(self)
 
     def invalidate(self, ident: str) -> None:
-        """Drop ``ident`` from memory and Redis (the watcher calls this on file events)."""
-        raise NotImplementedError
+        """Drop ``ident`` from memory (the watcher calls this on file events). Redis
+        copies need no delete: they are checked against the file before use."""
+        self._mem.drop(ident)
+        with self.catalogue._lock:
+            row = self.catalogue._rows.get(ident + ".json")
+            if row is not None:
+                row.racy = True
 
     def invalidate_all(self) -> None:
-        """Drop every memory entry and mark the catalogue for a full rescan."""
-        raise NotImplementedError
+        """Drop every memory entry and re-check every catalogue row on the next list."""
+        self._mem.clear()
+        self.catalogue.forget_all()
 
     def redis_state(self) -> RedisState:
-        """Connection, breaker state, last error and latency of the Redis tier."""
-        raise NotImplementedError
+        """Connection, breaker state, last error and latency of the Redis tier (one PING)."""
+        if self._redis is None:
+            return RedisState(False, None, False, "off", None, None, None, None)
+        return self._redis.state(probe=True)
+
+    def _need_redis(self) -> RedisTier:
+        from ..errors import BackendUnavailable
+
+        if self._redis is None:
+            raise BackendUnavailable("Redis", "not configured", hint="Set redis.url in storeroom.yaml.")
+        return self._redis
+
+    def _admin(self, fn):  # noqa: ANN001, ANN202 - small adapter: Unavailable -> BackendUnavailable
+        from ..errors import BackendUnavailable
+
+        try:
+            return fn(self._need_redis())
+        except Unavailable as exc:
+            raise BackendUnavailable("Redis", str(exc)) from None
 
     def redis_keys(self, cursor: int = 0, count: int = 100) -> KeyPage:
-        """One SCAN step over our prefix only: key, TTL, type, size."""
-        raise NotImplementedError
+        """One SCAN step over our prefix only: key, TTL, type, size (MEMORY USAGE)."""
+        return self._admin(lambda r: r.scan(cursor, count))
 
     def evict(self, key: str) -> bool:
         """Delete one Redis key (must start with our prefix, else ValidationError)."""
-        raise NotImplementedError
+        return self._admin(lambda r: r.evict(key))
 
     def evict_all_preview(self) -> int:
         """How many keys :meth:`evict_all` would delete (SCAN count of our prefix)."""
-        raise NotImplementedError
+        return self._admin(lambda r: r.count())
 
     def evict_all(self) -> int:
         """Delete every key under our prefix (SCAN + UNLINK in batches); returns the count."""
-        raise NotImplementedError
+        return self._admin(lambda r: r.evict_all())
 
     def flush(self, timeout: float = 1.0) -> bool:
         """Wait until queued Redis writes are sent; True if the queue drained."""
-        raise NotImplementedError
+        return True if self._redis is None else self._redis.flush(timeout)
 
     def close(self) -> None:
         """Stop the background Redis writer and release files; safe to call twice."""
-        raise NotImplementedError
+        if self._redis is not None:
+            self._redis.close()
+        self.catalogue.close()
+        self._locks.close()
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None

@@ -1,0 +1,161 @@
+"""Disk I/O for skill files: bounded reads, durable atomic writes, stale temp cleanup.
+
+Temp files are named ``.<id>.json.tmp-<pid>-<random>`` in the skills folder, so a
+crashed writer's leftovers are recognisable and, once that pid is gone, removed at open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+
+from .model import content_hash
+
+TEMP_MARK = ".json.tmp-"
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What one ``os.stat`` says about a file; equal fingerprints mean unchanged content,
+    unless the copy was taken while the file was "racy" (see :func:`is_racy`)."""
+
+    mtime_ns: int
+    size: int
+    ino: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> Fingerprint:
+        return cls(st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def matches(self, st: os.stat_result) -> bool:
+        return st.st_mtime_ns == self.mtime_ns and st.st_size == self.size and st.st_ino == self.ino
+
+
+# File timestamps come from the kernel's coarse clock (one tick, <= 10 ms), or whole
+# seconds on some filesystems: a same-size rewrite within that window keeps the mtime.
+RACY_NS = 100_000_000
+RACY_COARSE_NS = 2_000_000_000
+
+
+def is_racy(mtime_ns: int, checked_ns: int) -> bool:
+    """True if content read at ``checked_ns`` could still change without a new mtime."""
+    window = RACY_COARSE_NS if mtime_ns % 1_000_000_000 == 0 else RACY_NS
+    return checked_ns - mtime_ns < window
+
+
+class TooLarge(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(f"file is {size} bytes, over the {limit}-byte limit (skills.max_file_bytes)")
+
+
+@dataclass(frozen=True, slots=True)
+class FileRead:
+    raw: bytes
+    hash: str
+    fp: Fingerprint
+    checked_ns: int  # wall clock when read (for the racy check)
+
+
+def read_file(path: str, max_bytes: int) -> FileRead:
+    """Read a skill file whole, refusing (before reading) one over ``max_bytes``.
+
+    Raises FileNotFoundError, TooLarge, or OSError.
+    """
+    checked = time.time_ns()
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if st.st_size > max_bytes:
+            raise TooLarge(st.st_size, max_bytes)
+        chunks = []
+        remaining = max_bytes + 1  # a file growing while we read is still bounded
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, max(st.st_size, 4096) + 1))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        raw = b"".join(chunks)
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:
+        raise TooLarge(len(raw), max_bytes)
+    if len(raw) != st.st_size:
+        # Written while we read: take the fingerprint of what we have as unknown (never matches).
+        return FileRead(raw, content_hash(raw), Fingerprint(-1, -1, -1), checked)
+    return FileRead(raw, content_hash(raw), Fingerprint.of(st), checked)
+
+
+def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None, *,
+                 sync_dir: bool = True) -> os.stat_result:
+    """Durably replace ``folder/name`` with ``data``: unique temp file, write, fsync,
+    rename, fsync the folder. Returns the new file's stat. Readers see old or new, never half."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.tmp-{os.getpid()}-", dir=folder)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, os.path.join(folder, name))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if sync_dir:
+        fsync_dir(folder, dir_fd)
+    return st
+
+
+def fsync_dir(folder: str, dir_fd: int | None = None) -> None:
+    """Make a rename or unlink in ``folder`` durable."""
+    if dir_fd is not None:
+        os.fsync(dir_fd)
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_temp_files(folder: str) -> list[str]:
+    """Remove temp files of writers that are no longer running; returns their names."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(".") and TEMP_MARK in name):
+            continue
+        pid_part = name.rsplit(TEMP_MARK, 1)[1].split("-", 1)[0]
+        if pid_part.isdigit() and (int(pid_part) == os.getpid() or _pid_alive(int(pid_part))):
+            continue  # a writer (maybe another storeroom) is writing it right now
+        try:
+            os.unlink(entry.path)
+            removed.append(name)
+        except OSError as exc:
+            if exc.errno != errno.ENOENT:
+                raise
+    return removed

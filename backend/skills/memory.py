@@ -1,0 +1,77 @@
+"""The memory tier: an LRU of parsed skills bounded by entry count and bytes."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from .files import Fingerprint
+from .model import Skill
+
+
+@dataclass(slots=True)
+class MemoryEntry:
+    """A cached skill with the fingerprint of the file it was read from."""
+
+    skill: Skill
+    hash: str
+    size: int          # file bytes (what the byte bound counts)
+    fp: Fingerprint
+    path: str
+    racy: bool         # re-verify against the file before serving
+
+
+class MemoryTier:
+    """Thread-safe LRU. ``peek`` is lock-free (a dict read is atomic under the GIL)."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[str, MemoryEntry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.evictions = 0
+
+    def peek(self, ident: str) -> MemoryEntry | None:
+        return self._data.get(ident)
+
+    def touch(self, ident: str) -> None:
+        try:
+            self._data.move_to_end(ident)
+        except KeyError:
+            pass  # dropped meanwhile by another thread
+
+    def put(self, ident: str, entry: MemoryEntry) -> None:
+        if self.max_entries <= 0 or entry.size > self.max_bytes:
+            self.drop(ident)
+            return
+        with self._lock:
+            old = self._data.pop(ident, None)
+            if old is not None:
+                self._bytes -= old.size
+            self._data[ident] = entry
+            self._bytes += entry.size
+            while self._data and (len(self._data) > self.max_entries or self._bytes > self.max_bytes):
+                _, gone = self._data.popitem(last=False)
+                self._bytes -= gone.size
+                self.evictions += 1
+
+    def drop(self, ident: str) -> None:
+        with self._lock:
+            old = self._data.pop(ident, None)
+            if old is not None:
+                self._bytes -= old.size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._bytes = 0
+
+    @property
+    def entries(self) -> int:
+        return len(self._data)
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes

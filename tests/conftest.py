@@ -158,7 +158,7 @@ def postgres_dsn(postgres_server: PostgresServer, request: pytest.FixtureRequest
 
 
 @pytest.fixture
-def tmp_workspace(tmp_path: "os.PathLike[str]") -> Iterator:
+def tmp_workspace(tmp_path: os.PathLike[str]) -> Iterator:
     """A fresh, initialised workspace (no servers configured), closed after the test."""
     from backend import init_workspace, open_workspace
 

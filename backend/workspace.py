@@ -110,6 +110,13 @@ class Workspace:
 
         return self._track(open_metrics_store(self))
 
+    @cached_property
+    def search(self) -> Any:
+        """The live skill index (``backend.search.SkillIndex``); starts in the background."""
+        from .search import open_index
+
+        return self._track(open_index(self))
+
     def _track(self, resource: Any) -> Any:
         with self._lock:
             self._closers.append(resource)

@@ -1,0 +1,83 @@
+"""Skill search: a live Qdrant index, an offline semantic model and the folder watcher.
+
+>>> index = ws.search                      # or open_index(ws); starts in the background
+>>> index.search("list the tables in my database", tag="sql", limit=5)
+[SearchHit(id='inspect-sql-schema', score=0.98, why=('meaning',), ...)]
+
+``index_health(ws)`` is the Dashboard / ``doctor`` row. One process owns the index
+(a lock in .storeroom/index/); in any other, search reports why it is unavailable
+while the skills themselves stay readable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..health import Status
+from ..redact import mask_url
+from .engines import EdgeEngine, Engine
+from .health import LEXICAL_LABEL, describe
+from .index import IndexStatus, SkillIndex
+from .lock import LOCK_NAME, IndexBusy, IndexLock, holder
+from .ranking import SearchHit
+from .sync import SyncReport
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+
+def make_engine(ws: Workspace) -> Engine:
+    """The configured engine: a Qdrant server (``qdrant.url``) or the embedded Qdrant Edge."""
+    url = ws.settings.qdrant.url
+    if url:
+        from .server_engine import ClientEngine
+
+        return ClientEngine(str(url), ws.settings.qdrant.collection, float(ws.settings.qdrant.timeout))
+    return EdgeEngine(ws.paths.index)
+
+
+def open_index(ws: Workspace, *, watch: bool | None = None, background: bool = True) -> SkillIndex:
+    """Open the index of ``ws`` and start it (model, reconcile, watcher).
+
+    ``background`` (the TUI) returns at once and builds in a thread with progress
+    events; ``background=False`` (the CLI) returns once the index is reconciled.
+    ``watch`` defaults to ``index.watch`` from the config. If another process owns the
+    index, the returned index is "unavailable": its ``search`` raises ``IndexBusy``.
+    """
+    lock = IndexLock(ws.paths.index / LOCK_NAME)
+    index = SkillIndex(ws, make_engine(ws), lock)
+    try:
+        lock.acquire()
+    except IndexBusy as exc:
+        index._fail(exc)
+        return index
+    index.start(background=background, watch=ws.settings.index.watch if watch is None else watch)
+    return index
+
+
+def index_health(ws: Workspace) -> tuple[Status, str, dict[str, object]]:
+    """Health of the skill index, cheap enough for the 0.3 s health budget."""
+    opened = ws.__dict__.get("search")
+    if isinstance(opened, SkillIndex):
+        return describe(opened.status())
+    from .minilm import model_dir
+
+    semantic = ws.settings.index.embedder == "minilm" and model_dir() is not None
+    model = "all-MiniLM-L6-v2 (384-d)" if semantic else LEXICAL_LABEL
+    facts: dict[str, object] = {"state": "not opened", "model": model, "semantic": semantic}
+    if ws.settings.qdrant.url:
+        where = f"qdrant server {mask_url(str(ws.settings.qdrant.url))}"
+    else:
+        owner = holder(ws.paths.index / LOCK_NAME)
+        if owner is not None:
+            facts["owner_pid"] = owner
+            return (Status.OK if semantic else Status.DEGRADED,
+                    f"qdrant-edge, {model}, owned by storeroom process {owner or '?'}", facts)
+        built = (ws.paths.index / "meta.json").is_file()
+        where = "qdrant-edge, " + ("index on disk" if built else "not built yet")
+    status = Status.OK if semantic else Status.DEGRADED
+    return status, f"{where}, {model}; opens with the TUI or `storeroom search`", facts
+
+
+__all__ = ["IndexBusy", "IndexStatus", "SearchHit", "SkillIndex", "SyncReport", "index_health",
+           "make_engine", "open_index"]

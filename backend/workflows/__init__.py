@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .diff import describe as describe_structural
+from .lineage import build_lineage
 from .models import (
     KeyChange,
     LineageNode,
@@ -21,6 +22,6 @@ from .store import WorkflowStore, definition_text, open_workflow_store
 __all__ = [
     "KeyChange", "LineageNode", "SideBySideRow", "StepChange", "StructuralDiff", "Tombstone",
     "VersionInfo", "WorkflowDiff", "WorkflowStore", "WorkflowSummary", "WorkflowVersion",
-    "check_workflow_id", "content_hash", "definition_text", "describe_structural",
+    "build_lineage", "check_workflow_id", "content_hash", "definition_text", "describe_structural",
     "open_workflow_store", "parse_definition", "validate_definition",
 ]

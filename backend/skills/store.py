@@ -119,12 +119,17 @@ class SkillStore:
     def get_with_tier(self, ident: str) -> Served:
         """Like :meth:`get`, plus the tier that served it, its content hash and size."""
         t0 = _perf()
-        before = self._memc.hits
-        skill = self.get(ident)
-        if self._memc.hits != before:
-            entry = self._mem.peek(ident)
-            if entry is not None and entry.skill is skill:
-                return Served(skill, "memory", entry.hash, entry.size)
+        entry = self._mem.peek(ident) if type(ident) is str else None
+        if entry is not None and not entry.racy:
+            try:
+                st = os.stat(entry.path)
+            except OSError:
+                st = None
+            if st is not None and entry.fp.matches(st):
+                self._mem.touch(ident)
+                self._memc.hits += 1
+                self._memc.samples.append(_perf() - t0)
+                return Served(entry.skill, "memory", entry.hash, entry.size)
         return self._load(ident, t0)
 
     def _load(self, ident: str, t0: int) -> Served:

@@ -1,0 +1,135 @@
+"""The Redis tier: fills, stale copies, the circuit breaker, and prefix-only admin."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import make_workspace, sample
+from services import RedisServer
+
+from backend.errors import ValidationError
+from backend.skills import content_hash
+
+
+def _warm(ws, ident: str) -> None:  # noqa: ANN001
+    """Put past the racy window and re-verified, so Redis holds a servable copy."""
+    time.sleep(0.12)
+    ws.skills.get(ident)
+    assert ws.skills.flush(2.0)
+
+
+def test_fresh_store_is_served_from_redis(tmp_path: Path, redis_url: str) -> None:
+    with make_workspace(tmp_path / "w", redis_url) as ws:
+        saved = ws.skills.put(sample("alpha"))
+        _warm(ws, "alpha")
+    with make_workspace(tmp_path / "w", redis_url) as ws2:
+        first = ws2.skills.get_with_tier("alpha")
+        assert (first.tier, first.skill) == ("redis", saved)
+        assert ws2.skills.get_with_tier("alpha").tier == "memory"
+        view = ws2.skills.tier_view("alpha")
+        assert view.memory.hash == view.redis.hash == view.disk.hash
+        assert 0 < view.redis.ttl <= 7 * 86400
+        stats = ws2.skills.stats()
+        assert stats["redis"].hits == 1 and stats["memory"].hits >= 1
+
+
+def test_restart_with_stale_data_is_not_served(tmp_path: Path, redis_url: str,
+                                               redis_server: RedisServer) -> None:
+    with make_workspace(tmp_path / "w", redis_url) as ws:
+        saved = ws.skills.put(sample("beta"))
+        _warm(ws, "beta")
+        key = ws.redis_prefix + "skill:beta"
+        path = tmp_path / "w" / "skills" / "beta.json"
+        path.write_bytes(saved.evolve(description="edited").to_bytes())
+        redis_server.restart(keep_data=True)
+        raw = redis_server.client().get(key)
+        assert raw is not None and content_hash(saved.to_bytes()).encode() in raw  # really stale
+    with make_workspace(tmp_path / "w", redis_url) as ws2:
+        got = ws2.skills.get_with_tier("beta")
+        assert got.tier == "disk" and got.skill.description == "edited"
+        ws2.skills.flush(2.0)
+        assert ws2.skills.tier_view("beta").redis.hash == content_hash(path.read_bytes())
+
+
+def test_breaker_opens_when_redis_dies_and_closes_after(tmp_path: Path, redis_url: str,
+                                                        redis_server: RedisServer) -> None:
+    with make_workspace(tmp_path / "w", redis_url) as ws:
+        store = ws.skills
+        store.put(sample("gamma"))
+        assert store.redis_state().breaker == "closed"
+        redis_server.kill()
+        store.invalidate_all()
+        t0 = time.perf_counter()
+        assert store.get("gamma").id == "gamma"
+        assert time.perf_counter() - t0 < 1.0
+        state = store.redis_state()
+        assert state.breaker == "open" and state.last_error
+        store.invalidate_all()
+        t0 = time.perf_counter()
+        store.get("gamma")  # breaker open: Redis not even tried
+        assert time.perf_counter() - t0 < 0.05
+        store.put(store.get("gamma").evolve(code="x"), expected=1)
+        redis_server.restart()
+        time.sleep(0.6)  # first backoff is 0.5 s
+        store.invalidate_all()
+        store.get("gamma")  # the half-open probe succeeds
+        assert store.redis_state().breaker == "closed"
+
+
+def test_hung_redis_costs_one_timeout_then_nothing(tmp_path: Path, redis_url: str,
+                                                    redis_server: RedisServer) -> None:
+    with make_workspace(tmp_path / "w", redis_url) as ws:
+        store = ws.skills
+        saved = store.put(sample("delta"))
+        store.flush(2.0)
+        redis_server.hang()
+        try:
+            store.invalidate_all()
+            t0 = time.perf_counter()
+            assert store.get("delta") == saved
+            assert time.perf_counter() - t0 < 1.0
+            t0 = time.perf_counter()
+            saved = store.put(saved.evolve(code="y"), expected=saved.version)
+            assert time.perf_counter() - t0 < 1.0
+            assert store.redis_state().breaker in ("open", "half-open")
+            assert store.get("delta").code == "y"
+        finally:
+            redis_server.resume()
+
+
+def test_admin_touches_only_our_prefix(tmp_path: Path, redis_url: str, redis_server: RedisServer) -> None:
+    raw = redis_server.client()
+    raw.set("foreign:key", b"x")
+    with make_workspace(tmp_path / "w", redis_url) as ws:
+        raw.set("storeroom:someone-else:skill:a", b"x")
+        for i in range(12):
+            ws.skills.put(sample(f"k{i}"))
+        ws.skills.flush(2.0)
+        keys, cursor = [], 0
+        while True:
+            page = ws.skills.redis_keys(cursor, count=5)
+            keys += page.keys
+            cursor = page.cursor
+            if cursor == 0:
+                break
+        names = {k.key for k in keys}
+        assert names == {ws.redis_prefix + f"skill:k{i}" for i in range(12)}
+        assert all(k.type == "string" and k.ttl > 0 and k.size for k in keys)
+        with pytest.raises(ValidationError):
+            ws.skills.evict("foreign:key")
+        assert ws.skills.evict(ws.redis_prefix + "skill:k0") is True
+        assert ws.skills.evict_all_preview() == 11
+        assert ws.skills.evict_all() == 11
+        assert ws.skills.evict_all_preview() == 0
+        assert ws.skills.get("k3").id == "k3"  # still there: disk is the truth
+    assert raw.get("foreign:key") == b"x"
+    assert raw.get("storeroom:someone-else:skill:a") == b"x"
+
+
+def test_without_redis_state_is_off(tmp_path: Path) -> None:
+    with make_workspace(tmp_path / "w") as ws:
+        state = ws.skills.redis_state()
+        assert (state.configured, state.breaker) == (False, "off")
+        assert ws.skills.tier_view("nothing").redis_error == "not configured"

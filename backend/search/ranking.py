@@ -1,8 +1,11 @@
 """Hybrid ranking: exact id/name matches first, then meaning and words fused by RRF.
 
-Reciprocal rank fusion adds ``weight / (K + rank)`` per list a skill appears in. The
-dense list weighs more than the words list: paraphrased queries often share no word
-with their target, and BM25 then ranks noise.
+Reciprocal rank fusion adds ``weight / (K + rank)`` per list a skill appears in. Meaning
+leads: paraphrased queries often share no word with their target and BM25 then ranks
+noise, so the words list (weight 0.2, small K) reorders only near-ties and lifts rare
+exact terms the model does not know into view. With the lexical fallback the words list
+is the only list. (Tuned on bench/data/search_quality.json: a larger K or weight lets
+BM25 noise displace the right answer from rank 1.)
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from typing import Any
 
 from .engines import Hit
 
-K = 10
+K = 3
 DENSE_WEIGHT = 1.0
-SPARSE_WEIGHT = 0.5
+SPARSE_WEIGHT = 0.2
 # Below this cosine similarity, the model is not claiming the skill means the query.
 MEANING_FLOOR = 0.3
 

@@ -1,0 +1,153 @@
+"""A canonical text for every row that both engines produce identically, and its hash.
+
+PostgreSQL computes it in SQL (:func:`pg_row_text`); for SQLite, Python computes it
+from the stored values (:func:`row_text_fn`). The per-row hash is the first 64 bits of
+the MD5 of that text as a signed integer; a table's hash is their exact sum, which does
+not depend on row order.
+
+JSON is rendered the way PostgreSQL prints ``jsonb``: keys ordered by byte length then
+bytes, the last of duplicate keys kept, ``", "`` and ``": "`` separators, numbers as
+``numeric`` prints them. Timestamps are UTC with microseconds and ``+00:00``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from .tables import Table
+
+SEP = "\x1f"
+PG_TS_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
+
+
+def pg_column_text(name: str, kind: str) -> str:
+    """SQL for one column's canonical text on PostgreSQL."""
+    if kind == "timestamptz":
+        return f"to_char({name} AT TIME ZONE 'UTC', '{PG_TS_FORMAT}')"
+    if kind == "bytes":
+        return f"encode({name}, 'hex')"
+    if kind == "text":
+        return name
+    return f"{name}::text"
+
+
+def pg_row_text(table: Table) -> str:
+    parts = [f"coalesce('v' || {pg_column_text(c.name, c.type)}, 'n')" for c in table.columns]
+    return " || chr(31) || ".join(parts)
+
+
+def pg_hash_sql(table: Table, where: str = "") -> str:
+    """count and order-independent hash of ``table`` on PostgreSQL."""
+    # Identifiers come from the static table specs, never from input.
+    text = pg_row_text(table)
+    return (f"SELECT count(*), coalesce(sum(('x' || substr(md5({text}), 1, 16))"  # noqa: S608
+            f"::bit(64)::bigint), 0) FROM {table.name} {where}")
+
+
+# -- JSON as jsonb prints it -------------------------------------------------------------
+
+# Numbers travel through json.dumps as marked strings (a NUL never survives in jsonb).
+_NUM = "\x00N"
+_MARKED_NUMBER = re.compile(r'"\\u0000N([^"]*)"')
+
+
+def _pg_key(item: tuple[str, Any]) -> tuple[int, bytes]:
+    key = item[0].encode("utf-8", "surrogatepass")
+    return len(key), key
+
+
+def _pg_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len(pairs) > 1:
+        pairs.sort(key=_pg_key)
+    return dict(pairs)  # duplicate keys: the last one wins, as in jsonb
+
+
+def _pg_number(text: str) -> str:
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+    if text.startswith("-") and not text.strip("-0."):
+        text = text[1:]  # numeric has no negative zero
+    return _NUM + text
+
+
+def _pg_int(text: str) -> int:
+    return int(text)
+
+
+_decoder = json.JSONDecoder(object_pairs_hook=_pg_object, parse_float=_pg_number)
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+def pg_json_text(text: str) -> str:
+    """``text::jsonb::text`` computed in Python."""
+    out = _encoder.encode(_decoder.decode(text))
+    if "\\u0000N" in out:
+        out = _MARKED_NUMBER.sub(r"\1", out)
+    return out
+
+
+# -- SQLite stored values -> canonical text ------------------------------------------------
+
+
+def _as_str(v: Any) -> str:
+    return v.decode("utf-8", "surrogateescape") if isinstance(v, bytes) else str(v)
+
+
+def _c_uuid(v: Any) -> str:
+    s = _as_str(v)
+    if len(s) == 36 and s.islower():
+        return s
+    return str(uuid.UUID(s))
+
+
+def _c_ts(v: Any) -> str:
+    s = _as_str(v)
+    if len(s) == 32 and s[10] == "T" and s.endswith("+00:00"):
+        return s
+    return datetime.fromisoformat(s).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _c_float(v: Any) -> str:
+    text = repr(float(v))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _c_bytes(v: Any) -> str:
+    return (v if isinstance(v, bytes) else str(v).encode()).hex()
+
+
+_CANON: dict[str, Callable[[Any], str]] = {
+    "uuid": _c_uuid, "text": _as_str, "int": str, "bigint": str, "float": _c_float,
+    "bytes": _c_bytes, "timestamptz": _c_ts, "jsonb": lambda v: pg_json_text(_as_str(v)),
+}
+
+
+def column_texts_fn(table: Table) -> Callable[[tuple[Any, ...]], list[str | None]]:
+    """Stored SQLite row -> canonical text of each column (None for NULL)."""
+    convs = [_CANON[c.type] for c in table.columns]
+
+    def texts(row: tuple[Any, ...]) -> list[str | None]:
+        return [None if v is None else f(v) for f, v in zip(convs, row, strict=False)]
+
+    return texts
+
+
+def row_text_fn(table: Table) -> Callable[[tuple[Any, ...]], str]:
+    convs = [_CANON[c.type] for c in table.columns]
+
+    def row_text(row: tuple[Any, ...]) -> str:
+        return SEP.join("n" if v is None else "v" + f(v) for f, v in zip(convs, row, strict=False))
+
+    return row_text
+
+
+def row_hash(text: str) -> int:
+    return int.from_bytes(hashlib.md5(text.encode("utf-8", "surrogateescape")).digest()[:8],
+                          "big", signed=True)

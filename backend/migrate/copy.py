@@ -1,0 +1,211 @@
+"""The copy: keyset batches from the source, converted, checked, committed with checkpoints.
+
+A row that cannot go is quarantined (table, key, column, exact reason) in the target in
+the same transaction as its batch; it is never dropped or cut short in silence. A lost
+connection is retried from the target's last committed checkpoint; cancelling stops
+between batches, and a later ``resume`` continues where the checkpoint says.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import BackendUnavailable
+from .control import Checkpoint, Quarantined
+from .endpoints import Endpoint
+from .progress import ProgressCallback, Tracker
+from .sources import PgSource, SqliteSource, row_id
+from .tables import Table
+from .target_pg import PgTarget
+from .target_sqlite import SqliteTarget
+from .values import BadValue, row_converter
+
+log = logging.getLogger(__name__)
+DEFAULT_BATCH_ROWS = 5000
+
+
+@dataclass
+class CopyResult:
+    """How a run ended: ``completed``, ``completed-with-quarantine`` or ``cancelled``."""
+
+    status: str
+    rows: dict[str, int]
+    quarantined: int
+    seconds: float
+    resumed_from: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        total = sum(self.rows.values())
+        if self.status == "cancelled":
+            return f"cancelled after {total:,} rows; resume to continue"
+        if self.quarantined:
+            return f"completed with {self.quarantined} quarantined ({total:,} rows copied)"
+        return f"completed ({total:,} rows copied)"
+
+
+def open_source(ep: Endpoint, timeout: float = 1.0) -> Any:
+    if ep.kind == "sqlite":
+        return SqliteSource(ep.path)
+    if ep.kind == "postgres":
+        return PgSource(ep.location, timeout=timeout)
+    from .jsonl import JsonlSource
+
+    return JsonlSource(ep.path)
+
+
+def open_target(ep: Endpoint, timeout: float = 1.0) -> Any:
+    if ep.kind == "postgres":
+        return PgTarget(ep.location, timeout=timeout)
+    if ep.kind == "sqlite":
+        return SqliteTarget(ep.path)
+    from ..errors import ValidationError
+
+    raise ValidationError("a JSON-lines archive can only be a source",
+                          hint="Use --to postgresql://... or --to FILE.db.")
+
+
+def _converter(source_kind: str, target_kind: str, table: Table) -> Callable[[tuple], list]:
+    check = row_converter(table)
+    if target_kind == "postgres":
+        return check
+    if source_kind == "postgres":
+        return list  # PostgreSQL already enforced every type; rows come in SQLite's form
+
+    def validate_only(row: tuple) -> list:
+        check(row)
+        return list(row)
+
+    return validate_only
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover
+        return isinstance(exc, BackendUnavailable)
+    return isinstance(exc, BackendUnavailable | psycopg.OperationalError | psycopg.InterfaceError)
+
+
+def run_copy(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...], *,
+             resume: bool = False, batch_rows: int = DEFAULT_BATCH_ROWS,
+             progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
+             retries: int = 5, retry_wait: float = 1.0) -> CopyResult:
+    """Copy ``tables`` from source to target; see the module docstring for the guarantees."""
+    cancel = cancel or threading.Event()
+    start = time.monotonic()
+    source = open_source(source_ep)
+    target = open_target(target_ep)
+    try:
+        totals = {t.name: source.count(t) for t in tables}
+        checkpoints = target.prepare(tables, source.identity, resume)
+        tracker = Tracker(totals, progress)
+        resumed = {}
+        for t in tables:
+            cp = checkpoints[t.name]
+            tracker.resume(t.name, cp.rows_copied, cp.rows_quarantined)
+            if cp.rows_copied or cp.rows_quarantined:
+                resumed[t.name] = cp.rows_copied + cp.rows_quarantined
+            if cp.done:
+                tracker.finished.add(t.name)
+        tracker.emit("copy", tables[0].name if tables else "")
+        for table in tables:
+            attempt = 0
+            while True:
+                try:
+                    if _copy_table(source, target, table, checkpoints[table.name], tracker,
+                                   batch_rows, cancel):
+                        return _result("cancelled", target, tables, start, resumed)
+                    break
+                except Exception as exc:
+                    if not _is_connection_error(exc) or attempt >= retries:
+                        raise
+                    attempt += 1
+                    log.warning("target connection lost (%s); retry %d from checkpoint", exc, attempt)
+                    target = _reconnect(target, target_ep, retry_wait, cancel)
+                    checkpoints = target.prepare(tables, source.identity, True)
+                    tracker.resume(table.name, checkpoints[table.name].rows_copied,
+                                   checkpoints[table.name].rows_quarantined)
+        target.finish()
+        status = "completed"
+        result = _result(status, target, tables, start, resumed)
+        if result.quarantined:
+            result.status = "completed-with-quarantine"
+        tracker.emit("done", tables[-1].name if tables else "")
+        return result
+    finally:
+        source.close()
+        target.close()
+
+
+def _reconnect(target: Any, ep: Endpoint, wait: float, cancel: threading.Event) -> Any:
+    try:
+        target.close()
+    except Exception:  # noqa: BLE001 - the old connection is already broken
+        pass
+    deadline = time.monotonic() + max(wait * 10, 10)
+    while True:
+        if cancel.wait(wait):
+            raise BackendUnavailable("PostgreSQL", "cancelled while reconnecting",
+                                     hint="Resume the migration later.")
+        try:
+            return open_target(ep)
+        except BackendUnavailable:
+            if time.monotonic() > deadline:
+                raise
+
+
+def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker: Tracker,
+                batch_rows: int, cancel: threading.Event) -> bool:
+    """Copy one table from its checkpoint; True if cancelled."""
+    if cp.done:
+        return False
+    convert = _converter(source.kind, target.kind, table)
+    for keys, rows in source.batches(table, cp.last_key, batch_rows):
+        items, bad = [], []
+        for key, row in zip(keys, rows, strict=True):
+            try:
+                items.append((key, row, convert(row)))
+            except BadValue as exc:
+                bad.append(Quarantined(table.name, key, row_id(table, row), exc.column,
+                                       exc.category, exc.reason, _excerpt(table, row, exc.column)))
+        cp.last_key = keys[-1]
+        cp.rows_copied += len(items)
+        cp.rows_quarantined += len(bad)
+        refused = target.write_batch(table, items, bad, cp)
+        tracker.advance(table.name, len(items) - len(refused), len(bad) + len(refused))
+        if cancel.is_set():
+            return True
+    tracker.emit("index", table.name)
+    target.finish_table(table, cp)
+    tracker.finish(table.name)
+    return False
+
+
+def _excerpt(table: Table, row: tuple[Any, ...], column: str) -> str | None:
+    """The start of the offending value, printable, for the quarantine report."""
+    try:
+        value = row[table.column_names.index(column)]
+    except ValueError:
+        return None
+    if isinstance(value, bytes):
+        value = value.removeprefix(b"!") if table.column(column).type == "jsonb" else value
+        text = value.decode("utf-8", "backslashreplace")
+    else:
+        text = str(value)
+    text = text.replace("\x00", "\\x00")
+    return text[:120]
+
+
+def _result(status: str, target: Any, tables: tuple[Table, ...], start: float,
+            resumed: dict[str, int]) -> CopyResult:
+    state = target.state()
+    rows = {t.name: state.checkpoints[t.name].rows_copied for t in tables
+            if t.name in state.checkpoints}
+    quarantined = sum(cp.rows_quarantined for cp in state.checkpoints.values())
+    return CopyResult(status, rows, quarantined, time.monotonic() - start, resumed)

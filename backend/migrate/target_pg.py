@@ -1,0 +1,216 @@
+"""PostgreSQL as the target: typed schema, binary COPY batches committed with checkpoints."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import Conflict
+from ..logs.schema import TABLES
+from .control import (
+    CHECKPOINTS,
+    CONTROL_TABLES,
+    INSERT_QUARANTINE,
+    SELECT_CHECKPOINTS,
+    SELECT_QUARANTINE,
+    UPSERT_CHECKPOINT,
+    Checkpoint,
+    Quarantined,
+    TargetState,
+    checkpoint_from_row,
+    control_ddl,
+    pg_sql,
+    quarantined_from_row,
+)
+from .sources import row_id
+from .tables import Table, copy_types, pg_finish_ddl, pg_table_ddl
+
+OURS = {t.name for t in TABLES} | {"schema_versions", *CONTROL_TABLES}
+Item = tuple[Any, tuple[Any, ...], list[Any]]  # (source key, source row, converted values)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _raw_jsonb_dumper(conn: Any) -> type:
+    """A binary dumper sending already-validated JSON text as jsonb (no re-serialising)."""
+    from psycopg.adapt import Dumper
+    from psycopg.pq import Format
+
+    class RawJsonbDumper(Dumper):
+        format = Format.BINARY
+        oid = conn.adapters.types["jsonb"].oid
+
+        def dump(self, obj: Any) -> bytes:
+            return b"\x01" + obj
+
+    return RawJsonbDumper
+
+
+def describe_state(state: TargetState) -> TargetState:
+    rows = sum(state.row_counts.values())
+    if state.checkpoints:
+        done = all(cp.done for cp in state.checkpoints.values())
+        state.kind = "migrated" if done else "partial"
+        state.detail = (f"holds a {'finished' if done else 'partial (resumable)'} migration from "
+                        f"{state.source}")
+    elif rows:
+        state.kind, state.detail = "storeroom-data", f"storeroom data present ({rows:,} rows)"
+    elif state.row_counts:
+        state.kind, state.detail = "storeroom-empty", "storeroom schema present, no rows"
+    elif state.foreign_tables:
+        state.kind = "foreign"
+        state.detail = f"foreign data: {len(state.foreign_tables)} other table(s)"
+    else:
+        state.kind, state.detail = "empty", "empty"
+    if state.foreign_tables and state.kind != "foreign":
+        state.detail += f"; also {len(state.foreign_tables)} foreign table(s), left alone"
+    return state
+
+
+class PgTarget:
+    """Writes batches to PostgreSQL; each batch, its quarantine rows and checkpoint in one commit."""
+
+    kind = "postgres"
+
+    def __init__(self, dsn: str, *, timeout: float = 1.0) -> None:
+        from ..pg import connect
+
+        self.dsn = dsn
+        self.conn = connect(dsn, timeout=timeout, statement_timeout=None, autocommit=True)
+        self._dumper = _raw_jsonb_dumper(self.conn)
+
+    # -- inspecting ---------------------------------------------------------------------
+    def _tables(self) -> set[str]:
+        rows = self.conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall()
+        return {r[0] for r in rows}
+
+    def state(self) -> TargetState:
+        names = self._tables()
+        state = TargetState("empty", "", foreign_tables=sorted(names - OURS))
+        for table in TABLES:
+            if table.name in names:
+                state.row_counts[table.name] = self.count(table)
+        if CHECKPOINTS in names:
+            for row in self.conn.execute(pg_sql(SELECT_CHECKPOINTS)).fetchall():
+                cp = checkpoint_from_row(row)
+                state.checkpoints[cp.table] = cp
+                state.source = cp.source
+        return describe_state(state)
+
+    def count(self, table: Table) -> int:
+        return self.conn.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]  # noqa: S608
+
+    def quarantined(self) -> list[Quarantined]:
+        if "storeroom_migration_quarantine" not in self._tables():
+            return []
+        return [quarantined_from_row(r) for r in self.conn.execute(pg_sql(SELECT_QUARANTINE))]
+
+    # -- preparing ----------------------------------------------------------------------
+    def prepare(self, tables: tuple[Table, ...], source: str, resume: bool) -> dict[str, Checkpoint]:
+        state = self.state()
+        if state.checkpoints:
+            if not resume:
+                raise Conflict(f"the target {state.detail}",
+                               hint="Continue it with --resume (or Resume in the UI), or choose "
+                                    "an empty database.")
+            if state.source != source:
+                raise Conflict(f"the target's migration came from {state.source}, not {source}",
+                               hint="Resume from the same source, or choose an empty database.")
+        elif sum(state.row_counts.values()):
+            raise Conflict(f"the target already holds storeroom data ({state.detail})",
+                           hint="Choose an empty database; a migration never merges into data.")
+        with self.conn.transaction():
+            if not state.checkpoints:
+                # Our tables exist but are empty (a store opened them): rebuild them without
+                # indexes so the load is fast; they come back after the load.
+                for name in state.row_counts:
+                    self.conn.execute(f"DROP TABLE IF EXISTS {name}")
+            for statement in control_ddl("postgres"):
+                self.conn.execute(statement)
+            for table in tables:
+                self.conn.execute(pg_table_ddl(table))
+                if table.name not in state.checkpoints:
+                    cp = Checkpoint(table.name, source)
+                    self.conn.execute(pg_sql(UPSERT_CHECKPOINT), cp.as_params(_now()))
+                    state.checkpoints[table.name] = cp
+        return state.checkpoints
+
+    # -- writing ------------------------------------------------------------------------
+    def _copy(self, table: Table, rows: list[list[Any]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.adapters.register_dumper(bytes, self._dumper)
+            cols = ", ".join(table.column_names)
+            with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(copy_types(table))
+                for row in rows:
+                    copy.write_row(row)
+
+    def write_batch(self, table: Table, items: list[Item], bad: list[Quarantined],
+                    cp: Checkpoint) -> list[Quarantined]:
+        """Commit ``items`` with ``cp``; rows PostgreSQL refuses are quarantined (returned)."""
+        import psycopg
+
+        try:
+            self._commit(table, [i[2] for i in items], bad, cp)
+            return []
+        except (psycopg.errors.DataError, psycopg.errors.IntegrityError):
+            pass  # find the refused rows one by one, below
+        refused: list[Quarantined] = []
+        with self.conn.transaction():
+            for key, raw, values in items:
+                rid = row_id(table, raw)
+                try:
+                    with self.conn.transaction():  # a savepoint per row
+                        self._copy(table, [values])
+                except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
+                    refused.append(_refusal(table, key, rid, exc))
+            cp.rows_copied -= len(refused)
+            cp.rows_quarantined += len(refused)
+            self._record(bad + refused, cp)
+        return refused
+
+    def _commit(self, table: Table, rows: list[list[Any]], bad: list[Quarantined],
+                cp: Checkpoint) -> None:
+        with self.conn.transaction():
+            if rows:
+                self._copy(table, rows)
+            self._record(bad, cp)
+
+    def _record(self, bad: list[Quarantined], cp: Checkpoint) -> None:
+        with self.conn.cursor() as cur:
+            if bad:
+                cur.executemany(pg_sql(INSERT_QUARANTINE), [q.as_params() for q in bad])
+            cur.execute(pg_sql(UPSERT_CHECKPOINT), cp.as_params(_now()))
+
+    def finish_table(self, table: Table, cp: Checkpoint) -> None:
+        """Primary key, indexes and sequence after the load; then the table is done."""
+        with self.conn.transaction():
+            for statement in pg_finish_ddl(table):
+                self.conn.execute(statement)
+            cp.done = True
+            self._record([], cp)
+
+    def finish(self) -> None:
+        """Record the schema version so storeroom's PostgreSQL store opens it as its own."""
+        from ..logs.schema import ensure_pg_schema
+
+        ensure_pg_schema(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _refusal(table: Table, key: Any, rid: str, exc: Exception) -> Quarantined:
+    diag = getattr(exc, "diag", None)
+    column = getattr(diag, "column_name", None) or ""
+    context = getattr(diag, "context", None) or ""
+    found = re.search(r"column (\w+)", context)
+    if not column and found:
+        column = found.group(1)
+    message = (getattr(diag, "message_primary", None) or str(exc)).strip()
+    return Quarantined(table.name, key, rid, column or "(row)", "rejected",
+                       f"rejected by PostgreSQL: {message}")

@@ -23,10 +23,10 @@ def render_diff(diff: WorkflowDiff, mode: str) -> RenderableType:
 
 def diff_title(diff: WorkflowDiff, mode: str) -> Text:
     s = diff.structural
-    counts = (f"{sum(c.kind == 'added' for c in s.steps)} steps added, "
-              f"{sum(c.kind == 'removed' for c in s.steps)} removed, "
-              f"{sum(c.kind in ('changed', 'moved') for c in s.steps)} changed, "
-              f"{len(s.keys)} keys changed")
+    counts = (f"steps +{sum(c.kind == 'added' for c in s.steps)} "
+              f"-{sum(c.kind == 'removed' for c in s.steps)} "
+              f"~{sum(c.kind in ('changed', 'moved') for c in s.steps)}, "
+              f"keys ~{len(s.keys)}   (t: mode, escape: back)")
     return Text.assemble((f"{diff.workflow_id}  v{diff.a} → v{diff.b}", "bold"),
                          f"   {mode}   ", (counts, "dim"))
 

@@ -31,16 +31,17 @@ class WorkflowEditorScreen(Screen[WorkflowVersion | None]):
     def __init__(self, workflow_id: str, parent: int | None, text: str) -> None:
         super().__init__()
         self.workflow_id = workflow_id
-        self.parent = parent
+        self.parent_version = parent
         self.initial_text = text
         self.valid: bool | None = None
         self.error_line: int | None = None
         self._generation = 0
+        self._discard_armed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="wf-editor-box"):
-            source = f"from v{self.parent}" if self.parent else "first version"
+            source = f"from v{self.parent_version}" if self.parent_version else "first version"
             yield Static(Text.assemble(("New version of ", ""), (self.workflow_id, "bold"),
                                        f" ({source}); ctrl+s saves, escape cancels"),
                          id="wf-editor-title")
@@ -56,7 +57,7 @@ class WorkflowEditorScreen(Screen[WorkflowVersion | None]):
         self._validate()
 
     @property
-    def text(self) -> str:
+    def editor_text(self) -> str:
         return self.query_one("#wf-editor", TextArea).text
 
     @on(TextArea.Changed, "#wf-editor")
@@ -66,7 +67,7 @@ class WorkflowEditorScreen(Screen[WorkflowVersion | None]):
 
     def _validate(self) -> None:
         self._generation += 1
-        generation, text = self._generation, self.text
+        generation, text = self._generation, self.editor_text
         store = self.app.ws.workflows
         run_backend(self, lambda: self._check(store, text), name="validate-workflow",
                     group="wf-validate", exclusive=True, notify=False,
@@ -114,10 +115,14 @@ class WorkflowEditorScreen(Screen[WorkflowVersion | None]):
                         severity="warning")
             self.action_focus_message()
             return
-        store, text, parent = self.app.ws.workflows, self.text, self.parent
+        store, text, parent = self.app.ws.workflows, self.editor_text, self.parent_version
         run_backend(self, lambda: store.store(self.workflow_id, text, parent=parent,
                                               message=message),
                     done=self.dismiss, name="store-workflow", group="wf-save", exclusive=True)
 
     def action_cancel(self) -> None:
+        if self.editor_text != self.initial_text and not self._discard_armed:
+            self._discard_armed = True
+            self.notify("Unsaved changes: press escape again to discard them.", timeout=4)
+            return
         self.dismiss(None)

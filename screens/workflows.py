@@ -82,6 +82,7 @@ class WorkflowsScreen(Screen):
         self.diff: WorkflowDiff | None = None
         self.diff_mode = DIFF_MODES[0]
         self._want: NodeRef | None = None
+        self._load_generation = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -123,7 +124,14 @@ class WorkflowsScreen(Screen):
     # -- loading ------------------------------------------------------------------
     def action_refresh(self) -> None:
         store = self.app.ws.workflows
-        run_backend(self, lambda: load_entries(store), done=self._show_entries,
+        self._load_generation += 1
+        generation = self._load_generation
+
+        def show(entries: list[WorkflowEntry]) -> None:
+            if generation == self._load_generation:  # an older listing finishing late
+                self._show_entries(entries)
+
+        run_backend(self, lambda: load_entries(store), done=show,
                     name="list-workflows", group="wf-list", exclusive=True)
 
     def _on_backend_event(self, event: Event) -> None:
@@ -149,7 +157,8 @@ class WorkflowsScreen(Screen):
                 "No workflows yet. Store one with `storeroom workflows store ID FILE.yaml -m ...`.")
         node = find_node(tree, want) if want is not None else None
         if node is not None:
-            tree.move_cursor(node)
+            # Line numbers of new nodes exist only after the tree has laid them out.
+            tree.call_after_refresh(tree.move_cursor, node)
         self._want = None
 
     @on(Tree.NodeHighlighted, "#wf-tree")
@@ -222,7 +231,8 @@ class WorkflowsScreen(Screen):
         chosen = self._selected_version()
         if a is None and b is None and chosen is not None:
             # Nothing marked: compare the selected version with its parent.
-            parent = self.current.parent if self.current and self.current.version == chosen[1] else None
+            current = self.current
+            parent = current.parent if current and current.version == chosen[1] else None
             if parent is None:
                 self.notify("Mark two versions with a and b, then press D.", severity="warning")
                 return
@@ -276,7 +286,10 @@ class WorkflowsScreen(Screen):
 
     # -- skills -----------------------------------------------------------------------
     def action_focus_skills(self) -> None:
-        self.query_one("#wf-skills", OptionList).focus()
+        skills = self.query_one("#wf-skills", OptionList)
+        if skills.highlighted is None and skills.option_count:
+            skills.highlighted = 0
+        skills.focus()
 
     @on(OptionList.OptionSelected, "#wf-skills")
     def _skill_chosen(self, event: OptionList.OptionSelected) -> None:

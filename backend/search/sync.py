@@ -89,7 +89,8 @@ def reconcile(index: SkillIndex, progress: Callable[[int, int], None] | None = N
     index.set_progress(0, 0)
     index.engine.flush()
     report.seconds = time.perf_counter() - started
-    _announce(index, report, "start-up reconcile")
+    index.last_report = report
+    _announce(index, report, "reconcile")
     return report
 
 

@@ -12,8 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
+from backend.errors import BackendUnavailable
 from backend.skills.results import TIERS, KeyPage, RedisState, TierStats
 from tui.workers import run_backend
 
@@ -57,7 +58,7 @@ class CacheScreen(Screen):
                 yield Static("Hit ratio per interval", classes="panel-title")
                 for tier in TIERS:
                     yield Static(tier, id=f"ratio-label-{tier}", classes="ratio-label")
-                    yield Sparkline([], id=f"ratio-{tier}", classes="ratio-line")
+                    yield Static("", id=f"ratio-{tier}", classes="ratio-line")
         with Vertical(id="cache-keys-panel", classes="panel"):
             yield Static(f"Our Redis keys ({self.app.ws.redis_prefix}*)", classes="panel-title",
                          id="keys-title")
@@ -87,8 +88,8 @@ class CacheScreen(Screen):
         self.history.add(stats)
         cap = self.app.ws.settings.skills
         self.query_one("#memory-stats", Static).update(
-            tier_table(stats["memory"], self.format_micros, f"{cap.memory_max_entries:,} max, "
-                                        f"{human_bytes(cap.memory_max_bytes)}"))
+            tier_table(stats["memory"], self.format_micros, max_entries=cap.memory_max_entries,
+                       max_bytes=cap.memory_max_bytes))
         self.query_one("#redis-summary", Static).update(
             redis_summary(state, self.format_error(state.last_error)))
         self.query_one("#redis-facts", Static).update(self._redis_facts(state))
@@ -98,7 +99,8 @@ class CacheScreen(Screen):
         self.query_one("#cache-redis").set_class(state.configured and not state.connected, "-down")
         for tier in TIERS:
             self.query_one(f"#ratio-label-{tier}", Static).update(self.history.label(tier))
-            self.query_one(f"#ratio-{tier}", Sparkline).data = list(self.history.samples[tier])
+            line = self.query_one(f"#ratio-{tier}", Static)
+            line.update(self.history.spark(tier, max(line.size.width, 10)))
 
     # Formatting hooks: snapshot tests override these to hide run-to-run noise.
     def format_url(self, url: str | None) -> str:
@@ -126,7 +128,8 @@ class CacheScreen(Screen):
         grid.add_row("breaker", state.breaker)
         grid.add_row("latency", self.format_latency(state.latency_ms))
         grid.add_row("memory", self.format_memory(state.used_memory))
-        grid.add_row("our keys", "—" if state.keys is None else f"{state.keys:,}")
+        if state.keys is not None:
+            grid.add_row("our keys", f"{state.keys:,}")
         if state.pending_writes:
             grid.add_row("queued writes", str(state.pending_writes))
         return grid
@@ -154,9 +157,13 @@ class CacheScreen(Screen):
 
     def _keys_failed(self, exc: BaseException) -> None:
         self.query_one("#cache-keys", DataTable).clear()
-        self.query_one("#keys-status", Static).update(
-            f"Keys cannot be listed: {exc}" if self._configured() else
-            "No Redis configured: there are no cached keys to list.")
+        if not self._configured():
+            message = "No Redis configured: there are no cached keys to list."
+        elif isinstance(exc, BackendUnavailable):
+            message = "Keys cannot be listed while Redis is unreachable (see above)."
+        else:
+            message = f"Keys cannot be listed: {exc}"
+        self.query_one("#keys-status", Static).update(message)
 
     def _configured(self) -> bool:
         return bool(self.app.ws.settings.redis.url)

@@ -13,6 +13,7 @@ from backend.skills.results import TIERS, RedisState, TierStats
 
 from .skill_widgets import human_bytes
 
+BLOCKS = "▁▂▃▄▅▆▇█"
 HISTORY = 60  # samples kept per tier (3 minutes at the default 3 s interval)
 
 
@@ -27,15 +28,18 @@ def _ratio(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def tier_table(stats: TierStats, micros: Callable[[float | None], str] = format_micros,
-               capacity: str = "") -> Table:
-    """Counters of one tier as a two-column grid."""
+def tier_table(stats: TierStats, micros: Callable[[float | None], str] = format_micros, *,
+               max_entries: int | None = None, max_bytes: int | None = None) -> Table:
+    """Counters of one tier as a two-column grid (sizes only where the tier knows them)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
-    entries = "—" if stats.entries is None else f"{stats.entries:,}"
-    grid.add_row("entries", entries + (f" / {capacity}" if capacity else ""))
-    grid.add_row("size", human_bytes(stats.bytes))
+    if stats.entries is not None:
+        cap = f" of {max_entries:,}" if max_entries is not None else ""
+        grid.add_row("entries", f"{stats.entries:,}{cap}")
+    if stats.bytes is not None:
+        cap = f" of {human_bytes(max_bytes)}" if max_bytes is not None else ""
+        grid.add_row("size", f"{human_bytes(stats.bytes)}{cap}")
     grid.add_row("hits", f"{stats.hits:,}")
     grid.add_row("misses", f"{stats.misses:,}")
     grid.add_row("hit ratio", _ratio(stats.hit_ratio))
@@ -86,6 +90,15 @@ class RatioHistory:
                 series.append(d_hits / (d_hits + d_misses))
             elif series:
                 series.append(series[-1])
+
+    def spark(self, tier: str, width: int) -> Text:
+        """The last ``width`` samples as blocks on a fixed 0-100 % scale (▁ none, █ all)."""
+        series = list(self.samples[tier])[-width:]
+        if not series:
+            return Text("·" * width, style="dim")
+        blocks = "".join(BLOCKS[min(len(BLOCKS) - 1, int(v * (len(BLOCKS) - 1) + 0.5))]
+                         for v in series)
+        return Text(blocks.rjust(width, " "), style="green" if series[-1] >= 0.5 else "yellow")
 
     def label(self, tier: str) -> str:
         series = self.samples[tier]

@@ -45,17 +45,24 @@ STATE_MARK = {"current": "●", "stale": "≠", "unreachable": "✗", "off": "�
 
 
 def tier_badges(served_by: str, tiers: TierView) -> Text:
-    """`served from [memory]  ● memory current ○ redis missing ● disk current`."""
+    """The serving tier as a badge, then one line per tier: what it holds right now."""
     text = Text("served from ")
     text.append(f" {served_by} ", style="bold reverse")
-    text.append("\n")
     for name in TIER_NAMES:
         state = tier_state(tiers, name)
-        text.append(f"{STATE_MARK.get(state, '○')} {name} {state}   ",
-                    style=STATE_STYLE.get(state, ""))
-    if tiers.redis_error:
-        text.append(f"\nredis: {tiers.redis_error}", style="dim")
+        text.append(f"\n{STATE_MARK.get(state, '○')} {name:<7}", style=STATE_STYLE.get(state, ""))
+        text.append(f"{state}{tier_note(tiers, name, state)}", style=STATE_STYLE.get(state, ""))
     return text
+
+
+def tier_note(tiers: TierView, name: str, state: str) -> str:
+    """A short why/what after the state: the Redis error, the version a stale copy holds."""
+    copy: TierCopy | None = getattr(tiers, name)
+    if name == "redis" and tiers.redis_error and copy is None:
+        return f" ({tiers.redis_error})"
+    if copy is not None and state == "stale":
+        return f" (holds version {copy.version}, not the file's)"
+    return ""
 
 
 def tier_state(tiers: TierView, name: str) -> str:

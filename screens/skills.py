@@ -55,28 +55,28 @@ class SkillsScreen(SkillActions, Screen):
         Binding("slash", "focus_filter", "Filter", id="skills.filter"),
         Binding("e", "edit", "Edit", id="skills.edit"),
         Binding("n", "new", "New", id="skills.new"),
-        Binding("d", "duplicate", "Duplicate", id="skills.duplicate"),
+        Binding("d", "duplicate", "Dup", id="skills.duplicate"),
         Binding("x,delete", "delete", "Delete", id="skills.delete"),
         Binding("o", "open_external", "$EDITOR", id="skills.open-external"),
         Binding("s", "cycle_sort", "Sort", id="skills.sort"),
-        Binding("S", "reverse_sort", "Reverse", id="skills.reverse"),
+        Binding("S", "reverse_sort", "Reverse sort", id="skills.reverse", show=False),
         Binding("left_square_bracket,pageup", "page(-1)", "Prev page", id="skills.prev-page",
-                priority=True),
+                key_display="[", priority=True),
         Binding("right_square_bracket,pagedown", "page(1)", "Next page", id="skills.next-page",
-                priority=True),
-        Binding("r", "refresh", "Refresh", id="skills.refresh"),
+                key_display="]", priority=True),
+        Binding("r", "refresh", "Refresh", id="skills.refresh", show=False),
     ]
 
     page_size = 50
 
     def __init__(self) -> None:
         super().__init__()
-        self.offset = 0
+        self.page_offset = 0
         self.total = 0
-        self.sort = "id"
+        self.sort_key = "id"
         self.descending = False
-        self.tag: str | None = None
-        self.text: str | None = None
+        self.filter_tag: str | None = None
+        self.filter_text: str | None = None
         self.selected_id: str | None = None
         self._filter_timer: Timer | None = None
         self._reload_timer: Timer | None = None
@@ -128,14 +128,14 @@ class SkillsScreen(SkillActions, Screen):
 
     def load_page(self) -> None:
         skills = self.app.ws.skills
-        offset, sort, desc, tag, text = self.offset, self.sort, self.descending, self.tag, self.text
-        run_backend(self, lambda: skills.list(offset=offset, limit=self.page_size, sort=sort,
-                                              descending=desc, tag=tag, text=text),
+        query = dict(offset=self.page_offset, limit=self.page_size, sort=self.sort_key,
+                     descending=self.descending, tag=self.filter_tag, text=self.filter_text)
+        run_backend(self, lambda: skills.list(**query),
                     done=self._show_page, name="list-skills", group="skills-page", exclusive=True)
 
     def _show_page(self, page: Any) -> None:
-        if page.total and self.offset >= page.total:  # the last page emptied: step back
-            self.offset = max(0, (page.total - 1) // self.page_size * self.page_size)
+        if page.total and self.page_offset >= page.total:  # the last page emptied: step back
+            self.page_offset = max(0, (page.total - 1) // self.page_size * self.page_size)
             self.load_page()
             return
         self.total = page.total
@@ -160,20 +160,20 @@ class SkillsScreen(SkillActions, Screen):
                 str(skill.version), short_time(skill.updated_at))
 
     def _empty_reason(self) -> str:
-        if self.tag or self.text:
+        if self.filter_tag or self.filter_text:
             return "No skill matches the filter. Press / and change it, or clear it."
         return "No skills yet. Press n to create one, or import a folder with `storeroom skills import`."
 
     def _update_status(self, shown: int) -> None:
         arrow = "↓" if self.descending else "↑"
-        span = f"{self.offset + 1}–{self.offset + shown}" if shown else "0"
+        span = f"{self.page_offset + 1}–{self.page_offset + shown}" if shown else "0"
         pages = max(1, -(-self.total // self.page_size))
-        page = self.offset // self.page_size + 1
-        parts = [f"{span} of {self.total}", f"page {page}/{pages}", f"sort {self.sort} {arrow}"]
-        if self.tag:
-            parts.append(f"tag {self.tag}")
-        if self.text:
-            parts.append(f"text {self.text!r}")
+        page = self.page_offset // self.page_size + 1
+        parts = [f"{span} of {self.total}", f"page {page}/{pages}", f"sort {self.sort_key} {arrow}"]
+        if self.filter_tag:
+            parts.append(f"tag {self.filter_tag}")
+        if self.filter_text:
+            parts.append(f"text {self.filter_text!r}")
         self.query_one("#skills-status", Static).update(" · ".join(parts))
 
     def _show_invalid(self, invalid: list[Any]) -> None:
@@ -183,8 +183,8 @@ class SkillsScreen(SkillActions, Screen):
         for item in invalid:
             table.add_row(item.filename, item.reason, key=item.filename)
         table.display = bool(invalid)
-        title.update(f"⚠ {len(invalid)} invalid file(s): not served, never overwritten unasked — "
-                     "fix them with o ($EDITOR)" if invalid else "")
+        title.update(f"⚠ {len(invalid)} invalid file(s), not served; select one and press o "
+                     "to fix it" if invalid else "")
         title.display = bool(invalid)
 
     # -- selection and detail ------------------------------------------------------
@@ -204,27 +204,28 @@ class SkillsScreen(SkillActions, Screen):
         if not sort:
             self.notify("This column cannot be sorted.")
             return
-        self.descending = not self.descending if sort == self.sort else False
-        self.sort = sort
-        self.offset = 0
+        self.descending = not self.descending if sort == self.sort_key else False
+        self.sort_key = sort
+        self.page_offset = 0
         self.load_page()
 
     def action_cycle_sort(self) -> None:
-        self.sort = SORTABLE[(SORTABLE.index(self.sort) + 1) % len(SORTABLE)]
-        self.offset = 0
+        self.sort_key = SORTABLE[(SORTABLE.index(self.sort_key) + 1) % len(SORTABLE)]
+        self.descending = False
+        self.page_offset = 0
         self.load_page()
 
     def action_reverse_sort(self) -> None:
         self.descending = not self.descending
-        self.offset = 0
+        self.page_offset = 0
         self.load_page()
 
     def action_page(self, step: int) -> None:
-        new = self.offset + step * self.page_size
+        new = self.page_offset + step * self.page_size
         if new < 0 or new >= max(self.total, 1):
             self.notify("No more pages that way.", timeout=2)
             return
-        self.offset = new
+        self.page_offset = new
         self.load_page()
 
     def action_focus_filter(self) -> None:
@@ -238,8 +239,8 @@ class SkillsScreen(SkillActions, Screen):
         self._filter_timer = self.set_timer(0.15, lambda: self._apply_filter(value))
 
     def _apply_filter(self, value: str) -> None:
-        self.tag, self.text = parse_filter(value)
-        self.offset = 0
+        self.filter_tag, self.filter_text = parse_filter(value)
+        self.page_offset = 0
         self.load_page()
 
     @on(Input.Submitted, "#skill-filter")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -37,9 +39,16 @@ def fixed_skill(i: int) -> dict[str, Any]:
     }
 
 
-def write_skill_file(folder: Path, data: dict[str, Any]) -> Path:
+OLD_MTIME = 1_772_000_000  # 2026-02-25: files older than the clock tick are cached normally
+
+
+def write_skill_file(folder: Path, data: dict[str, Any], *, old: bool = False) -> Path:
+    """Write a skill file; ``old`` back-dates it (a fresh mtime makes the store re-verify
+    every read, as git does for "racy" files, so nothing would be served from memory)."""
     path = folder / f"{data['id']}.json"
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if old:
+        os.utime(path, (OLD_MTIME, OLD_MTIME))
     return path
 
 
@@ -50,7 +59,7 @@ def ws_root(tmp_path: Path) -> Path:
     (root / "storeroom.yaml").write_text(
         "workspace:\n  name: demo\n  id: demo\nui:\n  refresh_interval: 1h\n")
     for i in range(SKILL_COUNT):
-        write_skill_file(root / "skills", fixed_skill(i))
+        write_skill_file(root / "skills", fixed_skill(i), old=True)
     (root / "skills" / "broken.json").write_text('{\n  "id": "broken",\n  "name": \n', encoding="utf-8")
     return root
 
@@ -89,6 +98,15 @@ def make_app(ws: Workspace, mode: str = "skills") -> StoreroomApp:
             self.sub_title = ws.name
 
     return StableApp(ws)
+
+
+def plain(widget: Any) -> str:
+    """What a Static shows, as plain text (Rich tables and Text alike)."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO(), color_system=None)
+    console.print(widget.content)
+    return console.export_text()
 
 
 async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 5.0,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import redis
-from conftest import make_app, open_ws, wait_for
-from textual.widgets import DataTable, Sparkline, Static
+from conftest import make_app, open_ws, plain, wait_for
+from textual.widgets import DataTable, Static
 
 from screens.cache import CacheScreen
 from screens.skill_widgets import ConfirmScreen
@@ -19,7 +19,7 @@ def _keys(app) -> DataTable:  # noqa: ANN001
 
 
 def _text(app, selector: str) -> str:  # noqa: ANN001
-    return str(app.screen.query_one(selector, Static).render())
+    return plain(app.screen.query_one(selector, Static))
 
 
 def _warm(ws, count: int) -> list[str]:  # noqa: ANN001
@@ -75,13 +75,16 @@ async def test_hit_ratio_sparklines_follow_the_samples(ws_root: Path) -> None:
         app = make_app(ws, mode="cache")
         async with app.run_test(size=(120, 40)) as pilot:
             await _ready(pilot)
-            memory = app.screen.query_one("#ratio-memory", Sparkline)
-            await wait_for(pilot, lambda: len(memory.data or []) == 1, what="first sample")
+            memory = app.screen.history.samples["memory"]
+            await wait_for(pilot, lambda: len(memory) == 1, what="first sample")
+            assert memory[-1] == 0.5  # 5 misses (first reads), 5 hits
+            assert _text(app, "#ratio-memory").strip().endswith("▅")
             ws.skills.get(ws.skills.list(limit=1).items[0].id)  # one more memory hit
             app.screen.sample()
-            await wait_for(pilot, lambda: len(memory.data or []) == 2, what="second sample")
-            assert memory.data[-1] == 1.0  # the last interval was all hits
+            await wait_for(pilot, lambda: len(memory) == 2, what="second sample")
+            assert memory[-1] == 1.0  # the last interval was all hits
             assert "100%" in _text(app, "#ratio-label-memory")
+            assert _text(app, "#ratio-memory").strip().endswith("▅█")
 
 
 async def test_redis_down_is_said_plainly_and_memory_keeps_working(ws_root: Path,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
-from conftest import SKILL_COUNT, fixed_skill, make_app, open_ws, wait_for, write_skill_file
+from conftest import SKILL_COUNT, fixed_skill, make_app, open_ws, plain, wait_for, write_skill_file
 from textual.widgets import DataTable, Input, Static, TextArea
 
 from screens.skill_conflict import ConflictScreen
@@ -19,7 +20,7 @@ def _table(app) -> DataTable:  # noqa: ANN001
 
 
 def _status(app) -> str:  # noqa: ANN001
-    return str(app.screen.query_one("#skills-status", Static).render())
+    return plain(app.screen.query_one("#skills-status", Static))
 
 
 def _ids(app) -> list[str]:  # noqa: ANN001
@@ -34,7 +35,7 @@ async def _ready(pilot) -> None:  # noqa: ANN001
 async def _detail_for(pilot, skill_id: str) -> None:  # noqa: ANN001
     def shown() -> bool:
         title = pilot.app.screen.query_one("#detail-title", Static)
-        return skill_id in str(title.render())
+        return skill_id in plain(title)
     await wait_for(pilot, shown, what=f"detail of {skill_id}")
 
 
@@ -100,11 +101,11 @@ async def test_detail_shows_tiers_validity_and_history(ws_root: Path) -> None:
             await pilot.press("down")
             second = _ids(app)[1]
             await _detail_for(pilot, second)
-            tiers = str(app.screen.query_one("#detail-tiers", Static).render())
-            assert "served from" in tiers and "disk current" in tiers
-            meta = str(app.screen.query_one("#detail-meta", Static).render())
+            tiers = plain(app.screen.query_one("#detail-tiers", Static))
+            assert "served from" in tiers and re.search(r"disk +current", tiers)
+            meta = plain(app.screen.query_one("#detail-meta", Static))
             assert "owner" in meta  # an unknown field is kept and shown as extra
-            history = str(app.screen.query_one("#detail-history", Static).render())
+            history = plain(app.screen.query_one("#detail-history", Static))
             assert "no recorded changes" in history
 
 
@@ -121,7 +122,7 @@ async def test_invalid_json_blocks_save_and_points_at_the_line(ws_root: Path) ->
             area = app.screen.query_one(TextArea)
             area.insert(",,", (3, 0))  # garbage at the start of line 4
             await pilot.pause()
-            status = str(app.screen.query_one("#editor-status", Static).render())
+            status = plain(app.screen.query_one("#editor-status", Static))
             assert "line 4" in status and "blocked" in status
             await pilot.press("ctrl+s")
             await pilot.pause(0.2)
@@ -207,7 +208,7 @@ async def test_external_edit_during_editing_opens_the_conflict_dialog(ws_root: P
             _replace_value(app.screen.query_one(TextArea), "name", "Mine")
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen), what="dialog")
-            diff = str(app.screen.query_one("#conflict-diff-text", Static).render())
+            diff = plain(app.screen.query_one("#conflict-diff-text", Static))
             assert '+  "name": "Mine"' in diff and '-  "description": "Changed in vim' in diff
             await pilot.press("escape")  # back to the editor: nothing written
             await wait_for(pilot, lambda: isinstance(app.screen, SkillEditorScreen), what="editor")
@@ -244,7 +245,7 @@ async def test_conflict_take_theirs_and_merge(ws_root: Path) -> None:
                 await wait_for(pilot, lambda: isinstance(app.screen, SkillEditorScreen), what="ed")
                 area = app.screen.query_one(TextArea)
                 assert "<<<<<<< mine" in area.text and ">>>>>>> theirs" in area.text
-                status = str(app.screen.query_one("#editor-status", Static).render())
+                status = plain(app.screen.query_one("#editor-status", Static))
                 assert "blocked" in status
                 # Resolve: take our line, drop the markers, save over theirs.
                 lines = [ln for ln in area.text.splitlines()

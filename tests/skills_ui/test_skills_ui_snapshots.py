@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import make_app, open_ws, wait_for, write_skill_file
+from conftest import make_app, open_ws, plain, wait_for, write_skill_file
 from test_skills_ui_pilot import _detail_for, _ids, _ready, _replace_value
-from textual.widgets import DataTable, Sparkline, Static, TextArea
+from textual.widgets import DataTable, Static, TextArea
 
 from screens.cache import CacheScreen
 from screens.skill_conflict import ConflictScreen
@@ -65,12 +65,12 @@ def test_snapshot_conflict_dialog(ws_root: Path, snap_compare) -> None:  # noqa:
 async def _cache_settled(pilot, keys: int) -> None:  # noqa: ANN001
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, CacheScreen), what="cache screen")
     summary = pilot.app.screen.query_one("#redis-summary", Static)
-    await wait_for(pilot, lambda: "loading" not in str(summary.render()), what="sample")
+    await wait_for(pilot, lambda: "loading" not in plain(summary), what="sample")
     table = pilot.app.screen.query_one("#cache-keys", DataTable)
     await wait_for(pilot, lambda: table.row_count == keys, what=f"{keys} keys")
     status = pilot.app.screen.query_one("#keys-status", Static)
-    await wait_for(pilot, lambda: bool(str(status.render())), what="keys status")
-    await wait_for(pilot, lambda: bool(pilot.app.screen.query_one("#ratio-memory", Sparkline).data),
+    await wait_for(pilot, lambda: bool(plain(status).strip()), what="keys status")
+    await wait_for(pilot, lambda: bool(pilot.app.screen.history.samples["memory"]),
                    what="ratio sample")
     await pilot.pause(0.1)
 

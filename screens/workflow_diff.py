@@ -26,9 +26,9 @@ def diff_title(diff: WorkflowDiff, mode: str) -> Text:
     counts = (f"steps +{sum(c.kind == 'added' for c in s.steps)} "
               f"-{sum(c.kind == 'removed' for c in s.steps)} "
               f"~{sum(c.kind in ('changed', 'moved') for c in s.steps)}, "
-              f"keys ~{len(s.keys)}   (t: mode, escape: back)")
+              f"keys ~{len(s.keys)}   t: mode · esc: back")
     return Text.assemble((f"{diff.workflow_id}  v{diff.a} → v{diff.b}", "bold"),
-                         f"   {mode}   ", (counts, "dim"))
+                         f"  {mode}  ", (counts, "dim"))
 
 
 def unified(diff: WorkflowDiff) -> Text:

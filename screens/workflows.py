@@ -64,12 +64,12 @@ class WorkflowsScreen(Screen):
 
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="workflows.filter"),
-        Binding("n", "new_version", "New version", id="workflows.new"),
+        Binding("n", "new_version", "New", id="workflows.new"),
         Binding("a", "mark('A')", "Mark A", id="workflows.mark-a"),
         Binding("b", "mark('B')", "Mark B", id="workflows.mark-b"),
-        Binding("D", "diff", "Diff A→B", id="workflows.diff"),
-        Binding("t", "toggle_diff_mode", "Diff mode", id="workflows.diff-mode"),
-        Binding("g", "focus_skills", "Skills used", id="workflows.skills"),
+        Binding("D", "diff", "Diff", id="workflows.diff"),
+        Binding("t", "toggle_diff_mode", "Mode", id="workflows.diff-mode"),
+        Binding("g", "focus_skills", "Skills", id="workflows.skills"),
         Binding("escape", "close_diff", "Back", id="workflows.back", show=False),
         Binding("r", "refresh", "Refresh", id="workflows.refresh"),
     ]

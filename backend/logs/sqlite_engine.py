@@ -102,7 +102,9 @@ class SqliteEngine(Engine):
             cur.executemany(self._insert, [r[:4] + r[6:] for r in rows])
         except sqlite3.IntegrityError:
             # Name the offending run for the error message (the batch rolls back whole).
-            found = self._existing_ids(cur, [r.run_id for r in rows])
+            # The reader sees only committed rows, not this batch's own earlier inserts.
+            with self._rlock:
+                found = self._existing_ids(self._reader, [r.run_id for r in rows])
             self._last_dup = min(found) if found else "?"
             raise
 

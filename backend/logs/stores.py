@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 RunInput = Mapping[str, Any] | RunLog
+CHUNK = 2000  # validation/insert pipeline unit of a batch (one transaction in all)
 
 
 def open_engine(ws: Workspace) -> Engine:
@@ -77,10 +78,13 @@ class LogStore:
         ``skip_existing`` ignores runs whose id is already stored (idempotent imports);
         otherwise one is a Duplicate and nothing is written. Returns the runs added.
         """
-        rows = validate_runs(runs, max_payload=self.max_payload)
-        added = self.engine.write(rows, skip_existing=skip_existing)
+        runs = runs if isinstance(runs, Sequence) else list(runs)
+        seen: set[str] = set()
+        chunks = (validate_runs(runs[i:i + CHUNK], self.max_payload, offset=i, seen=seen)
+                  for i in range(0, len(runs), CHUNK))
+        added = self.engine.write_chunks(chunks, skip_existing=skip_existing)
         if added:
-            self._emit("runs.stored", f"{added} runs", f"batch of {len(rows)}")
+            self._emit("runs.stored", f"{added} runs", f"batch of {len(runs)}")
         return added
 
     def get_log(self, run_id: str) -> RunLog:

@@ -45,7 +45,9 @@ class Row(NamedTuple):
 
 def iso(dt: datetime) -> str:
     """The fixed-width UTC text form stored in SQLite (sorts chronologically)."""
-    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+    if dt.tzinfo is not UTC:
+        dt = dt.astimezone(UTC)
+    return dt.isoformat(timespec="microseconds")
 
 
 def check_uuid(value: Any, where: str = "run_id") -> str:
@@ -59,6 +61,8 @@ def check_uuid(value: Any, where: str = "run_id") -> str:
 
 def to_utc(value: Any, name: str, where: str) -> datetime:
     """An aware datetime (or ISO-8601 text with an offset) in UTC; naive is an error."""
+    if type(value) is datetime and value.tzinfo is UTC:
+        return value  # the common case, checked first because batches are large
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -144,16 +148,22 @@ def validate_run(run: Mapping[str, Any] | RunLog, where: str | None = None,
                               where=where)
     error = _text(get("error"), "error", where, MAX_ERROR_CHARS, required=False)
     payload = encode_payload(get("payload"), where, max_payload)
-    return Row(run_id, workflow_id, version, status, started, finished, iso(started),
-               iso(finished), duration, error, payload)
+    return Row(run_id, workflow_id, version, status, started, finished,
+               started.isoformat(timespec="microseconds"),
+               finished.isoformat(timespec="microseconds"), duration, error, payload)
 
 
 def validate_runs(runs: Iterable[Mapping[str, Any] | RunLog],
-                  max_payload: int = DEFAULT_MAX_PAYLOAD) -> list[Row]:
-    """Validate a batch; the first bad run aborts it (nothing is written), named by index."""
+                  max_payload: int = DEFAULT_MAX_PAYLOAD, *, offset: int = 0,
+                  seen: set[str] | None = None) -> list[Row]:
+    """Validate a batch; the first bad run aborts it (nothing is written), named by index.
+
+    ``offset`` and ``seen`` let a long batch be validated in chunks (index numbering and
+    the duplicate-id check then span the whole batch).
+    """
     rows = []
-    seen: set[str] = set()
-    for index, run in enumerate(runs):
+    seen = set() if seen is None else seen
+    for index, run in enumerate(runs, offset):
         try:
             row = validate_run(run, max_payload=max_payload)
         except ValidationError as exc:

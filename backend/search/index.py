@@ -64,6 +64,7 @@ class SkillIndex:
         self.pending = 0
         self.last_event: Event | None = None
         self.last_report: Any = None  # the last reconcile's SyncReport
+        self.needs_rebuild = False  # set when the index folder vanished under us
         self.ready = threading.Event()
         self.stop = threading.Event()
         self._thread: threading.Thread | None = None

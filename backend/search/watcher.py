@@ -31,35 +31,45 @@ def watch_loop(index: SkillIndex) -> None:
     debounce_ms = max(1, int(float(index.ws.settings.index.debounce) * 1000))
     notify = RustNotify([str(folder)], False, False, 50, False, True)
     try:
-        # Anything written between the start-up reconcile and the notifier starting.
-        reconcile(index)
+        first = True
         while not index.stop.is_set():
-            changes = notify.watch(debounce_ms, min(5, debounce_ms), TICK_MS, index.stop)
+            changes = "timeout" if first else notify.watch(debounce_ms, min(5, debounce_ms), TICK_MS,
+                                                           index.stop)
             if changes in ("stop", "signal"):
                 return
-            check_index_folder(index)
-            if changes == "timeout":
-                continue
-            ids = {ident for _kind, path in changes
-                   if (ident := skill_id_of(os.path.basename(path))) is not None}
-            if not ids:
-                continue
-            index.pending = len(ids)
             try:
-                apply_changes(index, ids)
+                check_index_folder(index)
+                if first:
+                    # Anything written between the start-up reconcile and the notifier starting.
+                    first = False
+                    reconcile(index)
+                if changes != "timeout":
+                    _apply(index, changes)
             except Exception:  # noqa: BLE001 - one bad batch must not stop the watcher
-                log.exception("applying %d skill changes failed", len(ids))
-            finally:
-                index.pending = 0
+                # E.g. the index folder vanished mid-write: the next tick rebuilds it.
+                log.exception("skill index update failed; retrying on the next change")
+                index.needs_rebuild = index.lock is not None and not index.lock.still_held()
     finally:
         notify.close()
+
+
+def _apply(index: SkillIndex, changes: set[tuple[int, str]]) -> None:
+    ids = {ident for _kind, path in changes if (ident := skill_id_of(os.path.basename(path))) is not None}
+    if not ids:
+        return
+    index.pending = len(ids)
+    try:
+        apply_changes(index, ids)
+    finally:
+        index.pending = 0
 
 
 def check_index_folder(index: SkillIndex) -> None:
     """Rebuild, with a notice, if the index folder (and our lock in it) was deleted."""
     lock = index.lock
-    if lock is None or lock.still_held():
+    if lock is None or (lock.still_held() and not index.needs_rebuild):
         return
+    index.needs_rebuild = True  # until the rebuild below completes
     index.ws.events.emit("index.lost", "skill index", "index folder deleted while running; rebuilding")
     with index._engine_lock:
         try:
@@ -71,6 +81,7 @@ def check_index_folder(index: SkillIndex) -> None:
         index.known.clear()
         index.engine.open(index.engine_schema())
     report = reconcile(index)
+    index.needs_rebuild = False
     index.ws.events.emit("index.rebuilt", "skill index", f"rebuilt after its folder was deleted: "
                          f"{len(report.added)} skills indexed", reason="index folder deleted",
                          points=len(index.known))

@@ -58,15 +58,26 @@ _NUM = "\x00N"
 _MARKED_NUMBER = re.compile(r'"\\u0000N([^"]*)"')
 
 
-def _pg_key(item: tuple[str, Any]) -> tuple[int, bytes]:
-    key = item[0].encode("utf-8", "surrogatepass")
-    return len(key), key
+_ORDER_CACHE: dict[tuple[str, ...], list[str] | None] = {}  # key tuple -> jsonb order
 
 
-def _pg_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    if len(pairs) > 1:
-        pairs.sort(key=_pg_key)
-    return dict(pairs)  # duplicate keys: the last one wins, as in jsonb
+def _jsonb_order(keys: tuple[str, ...]) -> list[str] | None:
+    """The keys in jsonb's order (byte length, then bytes), or None if already so."""
+    order = sorted(keys)
+    order.sort(key=lambda k: len(k.encode("utf-8", "surrogatepass")))
+    return None if order == list(keys) else order
+
+
+def _pg_object(obj: dict[str, Any]) -> dict[str, Any]:
+    # Payloads repeat a few shapes, so each shape's order is computed once.
+    keys = tuple(obj)
+    try:
+        order = _ORDER_CACHE[keys]
+    except KeyError:
+        if len(_ORDER_CACHE) > 4096:
+            _ORDER_CACHE.clear()
+        order = _ORDER_CACHE[keys] = _jsonb_order(keys)
+    return obj if order is None else {k: obj[k] for k in order}
 
 
 def _pg_number(text: str) -> str:
@@ -77,11 +88,8 @@ def _pg_number(text: str) -> str:
     return _NUM + text
 
 
-def _pg_int(text: str) -> int:
-    return int(text)
-
-
-_decoder = json.JSONDecoder(object_pairs_hook=_pg_object, parse_float=_pg_number)
+# Duplicate keys: json keeps the last value, as jsonb does.
+_decoder = json.JSONDecoder(object_hook=_pg_object, parse_float=_pg_number)
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 
 

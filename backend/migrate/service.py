@@ -1,0 +1,186 @@
+"""The migration API for the CLI and the Migrate screen: one :class:`Migrator` per workspace.
+
+Every call is blocking (run it in a worker); long ones take a progress callback and a
+``threading.Event`` to cancel between batches. Runs are recorded in the history.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import Conflict, StorageError, ValidationError
+from .control import Quarantined
+from .copy import CopyResult, open_target, run_copy
+from .endpoints import Endpoint, parse_endpoint
+from .history import History, RunRecord, now_iso
+from .plan import Plan, make_plan
+from .progress import ProgressCallback
+from .switch import SwitchResult, check_switchable, switch_to, undo_switch
+from .tables import select_tables
+from .verify import VerifyReport, verify
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    ok: bool
+    target: str
+    detail: str
+    latency_ms: float | None = None
+
+
+@dataclass
+class RunOutcome:
+    record: RunRecord
+    copy: CopyResult
+    verify: VerifyReport | None
+
+    @property
+    def summary(self) -> str:
+        text = self.copy.summary
+        if self.verify is not None:
+            text += "; verified ok" if self.verify.ok else (
+                f"; VERIFY FAILED for {', '.join(self.verify.failed_tables)}")
+        return text
+
+
+class Migrator:
+    """Plan, run, verify, switch and undo migrations for one workspace."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.history = History(ws.paths.state)
+
+    # -- endpoints ---------------------------------------------------------------------
+    def endpoint(self, text: str) -> Endpoint:
+        return parse_endpoint(text, base=self.ws.root)
+
+    def current(self) -> Endpoint:
+        """Where the workspace's logs live now (the default source)."""
+        logs = self.ws.settings.logs
+        if logs.backend == "postgres":
+            dsn = self.ws.settings.postgres.dsn
+            if not dsn:
+                raise ValidationError("logs.backend is postgres but postgres.dsn is unset",
+                                      hint="Set postgres.dsn in storeroom.yaml.")
+            return Endpoint("postgres", dsn)
+        return Endpoint("sqlite", str(self.ws.sqlite_path))
+
+    def _pair(self, target: str, source: str | None) -> tuple[Endpoint, Endpoint]:
+        dst = self.endpoint(target)
+        src = self.endpoint(source) if source else self.current()
+        if src.kind == dst.kind == "sqlite" and src.path == dst.path:
+            raise ValidationError("source and target are the same file",
+                                  hint="Pass a different --to.")
+        if src.kind == dst.kind and src.location == dst.location:
+            raise ValidationError("source and target are the same", hint="Pass a different --to.")
+        return src, dst
+
+    def test_connection(self, target: str) -> ConnectionTest:
+        dst = self.endpoint(target)
+        start = time.perf_counter()
+        try:
+            store = open_target(dst, timeout=max(0.5, self.ws.settings.postgres.connect_timeout))
+            try:
+                state = store.state()
+                version = (store.conn.execute("SHOW server_version").fetchone()[0]
+                           if dst.kind == "postgres" else "SQLite")
+            finally:
+                store.close()
+        except StorageError as exc:
+            return ConnectionTest(False, dst.display, str(exc))
+        ms = (time.perf_counter() - start) * 1000
+        label = f"PostgreSQL {version}" if dst.kind == "postgres" else version
+        return ConnectionTest(True, dst.display, f"{label}; {state.detail}", ms)
+
+    # -- the steps ---------------------------------------------------------------------
+    def plan(self, target: str, *, source: str | None = None, tables: list[str] | None = None,
+             scan: bool = True, progress: ProgressCallback | None = None,
+             cancel: threading.Event | None = None) -> Plan:
+        src, dst = self._pair(target, source)
+        return make_plan(src, dst, select_tables(tables), scan=scan, progress=progress,
+                         cancel=cancel)
+
+    def run(self, target: str, *, source: str | None = None, tables: list[str] | None = None,
+            resume: bool = False, check: bool = True, batch_rows: int = 5000,
+            progress: ProgressCallback | None = None,
+            cancel: threading.Event | None = None) -> RunOutcome:
+        """Copy (or resume), then verify unless cancelled; the run is recorded."""
+        src, dst = self._pair(target, source)
+        chosen = select_tables(tables)
+        record = self.history.start(src.display, dst.display)
+        try:
+            result = run_copy(src, dst, chosen, resume=resume, batch_rows=batch_rows,
+                              progress=progress, cancel=cancel)
+        except BaseException as exc:
+            self.history.update(record.id, status="failed", finished_at=now_iso(),
+                                error=str(exc)[:500])
+            raise
+        record = self.history.update(record.id, status=result.status, finished_at=now_iso(),
+                                     rows=sum(result.rows.values()),
+                                     quarantined=result.quarantined, seconds=result.seconds)
+        report = None
+        if check and result.status != "cancelled":
+            report = self._verify(record, src, dst, chosen, progress)
+        # No audit entry here: writing to the source now would make it differ from the
+        # copy just verified. The history records the run; the switch is audited.
+        return RunOutcome(self._record(record.id), result, report)
+
+    def verify(self, target: str, *, source: str | None = None,
+               tables: list[str] | None = None,
+               progress: ProgressCallback | None = None) -> VerifyReport:
+        src, dst = self._pair(target, source)
+        record = self.history.latest_for(dst.display)
+        return self._verify(record, src, dst, select_tables(tables), progress)
+
+    def _verify(self, record: RunRecord | None, src: Endpoint, dst: Endpoint, tables: Any,
+                progress: ProgressCallback | None) -> VerifyReport:
+        report = verify(src, dst, tables, progress=progress)
+        if record is not None:
+            self.history.update(record.id, verified=report.ok,
+                                verify_detail=[f"{t.table}: {t.verdict}" for t in report.tables])
+        return report
+
+    def quarantine(self, target: str) -> list[Quarantined]:
+        store = open_target(self.endpoint(target))
+        try:
+            return store.quarantined()
+        finally:
+            store.close()
+
+    def accept_quarantine(self, target: str) -> RunRecord:
+        record = self.history.latest_for(self.endpoint(target).display)
+        if record is None:
+            raise Conflict("no migration to accept", hint="Run a migration first.")
+        return self.history.update(record.id, accepted_quarantine=True)
+
+    def switch(self, target: str, *, accept_quarantine: bool = False) -> SwitchResult:
+        dst = self.endpoint(target)
+        record = self.history.latest_for(dst.display)
+        check_switchable(record, dst, accept_quarantine)
+        assert record is not None
+        if accept_quarantine and record.quarantined:
+            record = self.history.update(record.id, accepted_quarantine=True)
+        self._audit("migrate.switch", dst, {"run": record.id, "quarantined": record.quarantined})
+        return switch_to(self.ws, dst, record, self.history)
+
+    def undo(self) -> SwitchResult:
+        result = undo_switch(self.ws, self.history)
+        return result
+
+    def runs(self) -> list[RunRecord]:
+        return self.history.runs()
+
+    def _record(self, run_id: int) -> RunRecord:
+        return next(r for r in self.history.runs() if r.id == run_id)
+
+    def _audit(self, action: str, dst: Endpoint, detail: dict[str, Any]) -> None:
+        try:
+            self.ws.audit.append(action, f"migration:{dst.display}", detail=detail)
+        except StorageError:
+            pass  # the audit database may be the one just archived; the history has it
+
+
+__all__ = ["Migrator", "ConnectionTest", "RunOutcome"]

@@ -71,6 +71,11 @@ class CacheScreen(Screen):
         self.action_refresh()
         self.set_interval(SAMPLE_EVERY, self.sample)
 
+    def on_screen_resume(self) -> None:
+        # Back from another area: what we show may be old (keys written, Redis gone...).
+        if self.is_mounted and self.redis is not None:
+            self.action_refresh()
+
     # -- stats ----------------------------------------------------------------------
     def action_refresh(self) -> None:
         self.sample()
@@ -126,7 +131,10 @@ class CacheScreen(Screen):
         grid.add_column()
         grid.add_row("url", self.format_url(state.url))
         grid.add_row("breaker", state.breaker)
-        grid.add_row("latency", self.format_latency(state.latency_ms))
+        latency = self.format_latency(state.latency_ms)
+        if not state.connected and state.latency_ms is not None:
+            latency = f"— (last good: {latency})"
+        grid.add_row("latency", latency)
         grid.add_row("memory", self.format_memory(state.used_memory))
         if state.keys is not None:
             grid.add_row("our keys", f"{state.keys:,}")

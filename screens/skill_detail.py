@@ -58,8 +58,10 @@ def tier_badges(served_by: str, tiers: TierView) -> Text:
 def tier_note(tiers: TierView, name: str, state: str) -> str:
     """A short why/what after the state: the Redis error, the version a stale copy holds."""
     copy: TierCopy | None = getattr(tiers, name)
-    if name == "redis" and tiers.redis_error and copy is None:
+    if name == "redis" and copy is None and state == "off":
         return f" ({tiers.redis_error})"
+    if name == "redis" and copy is None and state == "unreachable":
+        return " (details: Cache screen, key 6)"
     if copy is not None and state == "stale":
         return f" (holds version {copy.version}, not the file's)"
     return ""

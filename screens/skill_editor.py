@@ -82,7 +82,8 @@ class SkillEditorScreen(Screen[EditResult]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="editor.save", priority=True),
         Binding("ctrl+g", "goto_error", "Go to error", id="editor.goto-error"),
-        Binding("escape", "close", "Close", id="editor.close"),
+        # priority: a code-editor TextArea would otherwise take escape to move focus.
+        Binding("escape", "close", "Close", id="editor.close", priority=True),
     ]
 
     def __init__(self, text: str, *, skill_id: str | None, expected: Any,

@@ -48,6 +48,10 @@ def parse_filter(value: str) -> tuple[str | None, str | None]:
     return tag, (" ".join(words) or None)
 
 
+def _clip(value: str, width: int) -> str:
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
 class SkillsScreen(SkillActions, Screen):
     """Browse and edit skills (actions live in :class:`SkillActions`)."""
 
@@ -117,6 +121,11 @@ class SkillsScreen(SkillActions, Screen):
             return
         self.query_one("#skill-search-slot").mount(module.SkillSearch())
 
+    def on_screen_resume(self) -> None:
+        # Back from the editor or another area: the tiers and the history may have moved on.
+        if self.selected_id is not None:
+            self.query_one(SkillDetail).load(self.selected_id)
+
     def on_unmount(self) -> None:
         self._unsubscribe()
 
@@ -155,9 +164,9 @@ class SkillsScreen(SkillActions, Screen):
 
     @staticmethod
     def _cells(skill: Any) -> tuple[str, ...]:
-        tags = ", ".join(skill.tags)
-        return (skill.id, skill.name, tags if len(tags) <= 28 else tags[:27] + "…",
-                str(skill.version), short_time(skill.updated_at))
+        # Clipped so id, version and date stay visible; the detail pane has the full text.
+        return (_clip(skill.id, 30), _clip(skill.name, 22), _clip(", ".join(skill.tags), 16),
+                str(skill.version), short_time(skill.updated_at)[:10])
 
     def _empty_reason(self) -> str:
         if self.filter_tag or self.filter_text:
@@ -182,6 +191,8 @@ class SkillsScreen(SkillActions, Screen):
         table.clear()
         for item in invalid:
             table.add_row(item.filename, item.reason, key=item.filename)
+        if not invalid and table.has_focus:
+            self.query_one("#skills-table", DataTable).focus()
         table.display = bool(invalid)
         title.update(f"⚠ {len(invalid)} invalid file(s), not served; select one and press o "
                      "to fix it" if invalid else "")

@@ -78,6 +78,11 @@ class Migrator:
             raise ValidationError("source and target are the same", hint="Pass a different --to.")
         return src, dst
 
+    @staticmethod
+    def _tables(src: Endpoint, names: list[str] | None) -> Any:
+        """An archive holds run logs only; databases move every table by default."""
+        return select_tables(names or (["run_logs"] if src.kind == "jsonl" else None))
+
     def test_connection(self, target: str) -> ConnectionTest:
         dst = self.endpoint(target)
         start = time.perf_counter()
@@ -100,7 +105,7 @@ class Migrator:
              scan: bool = True, progress: ProgressCallback | None = None,
              cancel: threading.Event | None = None) -> Plan:
         src, dst = self._pair(target, source)
-        return make_plan(src, dst, select_tables(tables), scan=scan, progress=progress,
+        return make_plan(src, dst, self._tables(src, tables), scan=scan, progress=progress,
                          cancel=cancel)
 
     def run(self, target: str, *, source: str | None = None, tables: list[str] | None = None,
@@ -109,7 +114,7 @@ class Migrator:
             cancel: threading.Event | None = None) -> RunOutcome:
         """Copy (or resume), then verify unless cancelled; the run is recorded."""
         src, dst = self._pair(target, source)
-        chosen = select_tables(tables)
+        chosen = self._tables(src, tables)
         record = self.history.start(src.display, dst.display)
         try:
             result = run_copy(src, dst, chosen, resume=resume, batch_rows=batch_rows,
@@ -133,7 +138,7 @@ class Migrator:
                progress: ProgressCallback | None = None) -> VerifyReport:
         src, dst = self._pair(target, source)
         record = self.history.latest_for(dst.display)
-        return self._verify(record, src, dst, select_tables(tables), progress)
+        return self._verify(record, src, dst, self._tables(src, tables), progress)
 
     def _verify(self, record: RunRecord | None, src: Endpoint, dst: Endpoint, tables: Any,
                 progress: ProgressCallback | None) -> VerifyReport:

@@ -111,6 +111,15 @@ class PgSide:
             count, total = count - row[0], total - row[1]
         return int(count), int(total)
 
+    def sample_keys(self, table: Table, n: int, seed: int = 7) -> list[tuple[Any, ...]]:
+        if not self.has_table(table):
+            return []
+        pk = ", ".join(pg_column_text(k, table.column(k).type) for k in table.primary_key)
+        self.conn.execute("SELECT setseed(%s)", (seed / 100,))
+        rows = self.conn.execute(f"SELECT {pk} FROM {table.name} ORDER BY random() LIMIT %s",  # noqa: S608
+                                 (n,)).fetchall()
+        return [tuple(r) for r in rows]
+
     def fetch(self, table: Table, key: tuple[Any, ...]) -> list[str | None] | None:
         cols = ", ".join(pg_column_text(c.name, c.type) for c in table.columns)
         where = " AND ".join(f"{k} = %s" for k in table.primary_key)

@@ -74,6 +74,10 @@ class VerifyReport:
 
 
 def _side(ep: Endpoint) -> Any:
+    if ep.kind == "jsonl":
+        from .jsonl import JsonlSide
+
+        return JsonlSide(ep.path)
     return PgSide(ep.location) if ep.kind == "postgres" else SqliteSide(ep.path)
 
 
@@ -112,33 +116,31 @@ def verify(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...], 
     finally:
         target_store.close()
     source, target = _side(source_ep), _side(target_ep)
-    sqlite_side, sqlite_ep = (source, source_ep) if source.kind == "sqlite" else (target, target_ep)
+    local = target if source.kind == "postgres" else source  # sample keys come from here
     tracker = Tracker({t.name: 1 for t in tables}, progress)
     reports = []
-    big = any(_rows(sqlite_side, t) >= PARALLEL_MIN_ROWS for t in tables)
+    big = any(side.kind == "sqlite" and _rows(side, t) >= PARALLEL_MIN_ROWS
+              for t in tables for side in (source, target))
     pool = (cf.ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 4),
                                    mp_context=multiprocessing.get_context("spawn"))
             if big else None)
+
+    def hash_of(side: Any, ep: Endpoint, table: Table, exclude: list[Any]) -> tuple[int, int]:
+        if side.kind == "sqlite":
+            return _sqlite_hash(side, ep.path, table, exclude, pool)
+        return side.table_hash(table, exclude)
+
     try:
         with cf.ThreadPoolExecutor(max_workers=1) as background:
             for table in tables:
                 tracker.emit("verify", table.name)
                 excluded = [q.source_key for q in quarantined if q.table == table.name]
                 excluded = list({json_key(k): k for k in excluded}.values())
-
-                def hash_of(side: Any, exclude: list[Any]) -> tuple[int, int]:
-                    if side.kind == "sqlite":
-                        return _sqlite_hash(side, sqlite_ep.path, table, exclude, pool)  # noqa: B023
-                    return side.table_hash(table, exclude)  # noqa: B023
-
-                # The PostgreSQL side runs in the server while this process hashes SQLite.
-                pg_is_source = source.kind == "postgres"
-                pg_future = background.submit(hash_of, source if pg_is_source else target,
-                                              excluded if pg_is_source else [])
-                sq = hash_of(target if pg_is_source else source, [] if pg_is_source else excluded)
-                pg = pg_future.result()
-                (s_rows, s_hash), (t_rows, t_hash) = (pg, sq) if pg_is_source else (sq, pg)
-                keys = sqlite_side.sample_keys(table, sample)
+                # Both sides at once: PostgreSQL works in its server, SQLite in our workers.
+                later = background.submit(hash_of, source, source_ep, table, excluded)
+                t_rows, t_hash = hash_of(target, target_ep, table, [])
+                s_rows, s_hash = later.result()
+                keys = local.sample_keys(table, sample)
                 mismatches = _compare_samples(source, target, table, keys)
                 reports.append(TableReport(table.name, s_rows + len(excluded), len(excluded),
                                            t_rows, str(s_hash), str(t_hash), len(keys),

@@ -50,6 +50,12 @@ def _edit_text(text: str, changes: Changes) -> str:
                 lines.insert(start + 1, f"{indent}{key}: {_scalar(value)}")
         elif value is None:
             del lines[found]
+            if not any(lines[i].strip() and not lines[i].lstrip().startswith("#")
+                       for i in range(start + 1, end - 1)):
+                # The section is empty now: drop its header (and a blank line before it).
+                del lines[start]
+                if start > 0 and not lines[start - 1].strip():
+                    del lines[start - 1]
         else:
             comment = pattern.match(lines[found]).group(3) or ""
             lines[found] = f"{indent}{key}: {_scalar(value)}{comment}"

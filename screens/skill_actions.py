@@ -11,7 +11,7 @@ from typing import Any
 from textual.widgets import DataTable
 
 from backend.errors import Conflict
-from backend.skills import Skill
+from backend.skills import InvalidSkill, Skill
 from tui.workers import describe_error, run_backend
 
 from .skill_editor import EditResult, SkillEditorScreen
@@ -33,6 +33,10 @@ class SkillActions:
 
     # -- edit / new / duplicate -----------------------------------------------------
     def action_edit(self) -> None:
+        invalid = self._focused_invalid()
+        if invalid is not None:
+            self._edit_invalid(invalid)
+            return
         skill_id = self._require_selection("edit")
         if skill_id is None:
             return
@@ -45,6 +49,27 @@ class SkillActions:
         # The editor starts from the file's hash: any change on disk meanwhile is a conflict.
         self._push_editor(skill.to_text(), skill_id=skill.id, expected=served.hash,
                           heading=f"Editing {skill.id} — version {skill.version}")
+
+    def _edit_invalid(self, filename: str) -> None:
+        """Repair an invalid file in the editor: its raw text, saved over exactly its hash."""
+        skills = self.app.ws.skills
+        ident = filename.removesuffix(".json")
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, InvalidSkill) and exc.raw is not None:
+                try:
+                    text = exc.raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = None
+                if text is not None:
+                    self._push_editor(text, skill_id=ident, expected=exc.hash,
+                                      heading=f"Repairing {filename} — {exc.reason}")
+                    return
+            self.notify(f"{filename} cannot be opened here ({describe_error(exc)}); "
+                        "fix it with o ($EDITOR).", title="Invalid file", severity="warning")
+
+        run_backend(self, lambda: skills.get(ident), done=lambda _: self.action_refresh(),
+                    failed=failed, notify=False, name="load-invalid-skill")
 
     def action_new(self) -> None:
         text = json.dumps(NEW_SKILL, indent=2) + "\n"
@@ -138,11 +163,17 @@ class SkillActions:
             self.notify(f"{command} exited with status {code}.", severity="warning")
         self.action_refresh()  # re-read: the file may have changed (or become invalid)
 
-    def _external_target(self) -> Any:
+    def _focused_invalid(self) -> str | None:
+        """The file name selected in the invalid-files list, if that list has focus."""
         invalid = self.query_one("#skills-invalid", DataTable)
         if invalid.has_focus and invalid.row_count:
-            filename = invalid.coordinate_to_cell_key(invalid.cursor_coordinate).row_key.value
-            return self.app.ws.paths.skills / str(filename)
+            return str(invalid.coordinate_to_cell_key(invalid.cursor_coordinate).row_key.value)
+        return None
+
+    def _external_target(self) -> Any:
+        filename = self._focused_invalid()
+        if filename is not None:
+            return self.app.ws.paths.skills / filename
         skill_id = self._require_selection("open")
         if skill_id is None:
             return None

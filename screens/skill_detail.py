@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from backend.skills import InvalidSkill
 from backend.skills.results import TierCopy, TierView
 from tui.workers import run_backend
 
@@ -92,8 +93,21 @@ class SkillDetail(Vertical):
     def load(self, skill_id: str) -> None:
         ws = self.app.ws
         run_backend(self, lambda: fetch_detail(ws, skill_id), done=self.show,
-                    failed=lambda exc: self.show_empty(str(exc)), notify=False,
+                    failed=lambda exc: self.show_failure(skill_id, exc), notify=False,
                     name="skill-detail", group="skill-detail", exclusive=True)
+
+    def show_failure(self, skill_id: str, exc: BaseException) -> None:
+        """The skill could not be read: invalid on disk (with the reason), gone, or an error."""
+        if isinstance(exc, InvalidSkill):
+            self.show_empty("")
+            self.query_one("#detail-title", Static).update(Text.assemble(
+                (skill_id, "bold"), "  ", ("✗ invalid", "bold reverse red")))
+            self.query_one("#detail-meta", Static).update(Text.assemble(
+                ("valid   ", "bold"), (f"no — {exc.reason}", "red"),
+                "\nNot served from any tier until fixed. Press o to fix it in $EDITOR, or pick "
+                "it in the invalid list and press e."))
+            return
+        self.show_empty(str(exc))
 
     def show_empty(self, message: str) -> None:
         self.query_one("#detail-title", Static).update(Text(message, style="italic"))

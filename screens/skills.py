@@ -64,10 +64,13 @@ class SkillsScreen(SkillActions, Screen):
         Binding("o", "open_external", "$EDITOR", id="skills.open-external"),
         Binding("s", "cycle_sort", "Sort", id="skills.sort"),
         Binding("S", "reverse_sort", "Reverse sort", id="skills.reverse", show=False),
-        Binding("left_square_bracket,pageup", "page(-1)", "Prev page", id="skills.prev-page",
-                key_display="[", priority=True),
-        Binding("right_square_bracket,pagedown", "page(1)", "Next page", id="skills.next-page",
-                key_display="]", priority=True),
+        Binding("left_square_bracket", "page(-1)", "Prev page", id="skills.prev-page"),
+        Binding("right_square_bracket", "page(1)", "Next page", id="skills.next-page"),
+        # priority: the table would otherwise scroll by a screenful on pgup/pgdn.
+        Binding("pageup", "page(-1)", "Prev page", id="skills.prev-page-key", show=False,
+                priority=True),
+        Binding("pagedown", "page(1)", "Next page", id="skills.next-page-key", show=False,
+                priority=True),
         Binding("r", "refresh", "Refresh", id="skills.refresh", show=False),
     ]
 
@@ -112,14 +115,28 @@ class SkillsScreen(SkillActions, Screen):
         self.action_refresh()
 
     def _mount_search(self) -> None:
-        # The search helper (issue 4) provides screens/skill_search.py with a SkillSearch
-        # widget; until it exists this slot stays empty.
+        # Contract with the search area (issue 4): screens/skill_search.py may define a
+        # ``SkillSearch`` widget (built with no arguments); it is mounted above the table
+        # and can call ``screen.show_skill(id)``. Until it exists this slot stays empty.
         try:
             module = importlib.import_module("screens.skill_search")
-        except ModuleNotFoundError:
-            self.query_one("#skill-search-slot").display = False
+        except ModuleNotFoundError as exc:
+            if exc.name != "screens.skill_search":
+                raise
+            module = None
+        widget_class = getattr(module, "SkillSearch", None)
+        slot = self.query_one("#skill-search-slot")
+        if widget_class is None:
+            slot.display = False
             return
-        self.query_one("#skill-search-slot").mount(module.SkillSearch())
+        slot.mount(widget_class())
+
+    def show_skill(self, skill_id: str) -> None:
+        """Select ``skill_id``: its row if it is on this page, and its detail either way."""
+        table = self.query_one("#skills-table", DataTable)
+        if skill_id in table.rows:
+            table.move_cursor(row=table.get_row_index(skill_id))
+        self._select(skill_id)
 
     def on_screen_resume(self) -> None:
         # Back from the editor or another area: the tiers and the history may have moved on.

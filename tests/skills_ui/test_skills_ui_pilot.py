@@ -280,3 +280,74 @@ def _replace_value(area: TextArea, key: str, value: str) -> None:
             area.replace(f'  "{key}": {json.dumps(value)}{comma}', start, end)
             return
     raise AssertionError(f"no top-level {key!r} line")
+
+
+async def test_clicking_a_header_sorts_by_it_and_again_reverses(ws_root: Path) -> None:
+    with open_ws(ws_root) as ws:
+        app = make_app(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(pilot)
+            table = _table(app)
+            x = table.columns["id"].get_render_width(table) + 2  # inside the "name" header
+            await pilot.click("#skills-table", offset=(x, 0))
+            await wait_for(pilot, lambda: "sort name ↑" in _status(app), what="sort by name")
+            await pilot.click("#skills-table", offset=(x, 0))
+            await wait_for(pilot, lambda: "sort name ↓" in _status(app), what="reversed")
+            names = [str(table.get_row(key)[1]) for key in table.rows]
+            assert names == sorted(names, reverse=True)
+
+
+async def test_history_shows_the_save_and_invalid_skills_are_marked(ws_root: Path) -> None:
+    with open_ws(ws_root) as ws:
+        app = make_app(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(pilot)
+            skill_id = _ids(app)[0]
+            await pilot.press("e")
+            await wait_for(pilot, lambda: isinstance(app.screen, SkillEditorScreen), what="editor")
+            _replace_value(app.screen.query_one(TextArea), "name", "With history")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, SkillsScreen), what="back")
+            history = app.screen.query_one("#detail-history", Static)
+            await wait_for(pilot, lambda: "skill." in plain(history), what="audit entry")
+            assert "→" in plain(history)
+            # The file turns invalid behind our back: the detail says so, in its own style.
+            (ws_root / "skills" / f"{skill_id}.json").write_text('{"id": ')
+            app.screen.show_skill(skill_id)
+            await _detail_for(pilot, "invalid")
+            assert "no — " in plain(app.screen.query_one("#detail-meta", Static))
+
+
+async def test_an_invalid_file_is_repaired_in_the_editor(ws_root: Path) -> None:
+    with open_ws(ws_root) as ws:
+        app = make_app(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(pilot)
+            invalid = app.screen.query_one("#skills-invalid", DataTable)
+            await wait_for(pilot, lambda: invalid.row_count == 1, what="invalid list")
+            invalid.focus()
+            await pilot.press("e")
+            await wait_for(pilot, lambda: isinstance(app.screen, SkillEditorScreen), what="editor")
+            area = app.screen.query_one(TextArea)
+            assert area.text.startswith('{\n  "id": "broken"')  # the raw bytes, as they are
+            assert "line 4" in plain(app.screen.query_one("#editor-status", Static))
+            area.replace('  "name": "Fixed"\n}\n', (2, 0), area.document.end)
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, SkillsScreen), what="back")
+            assert json.loads((ws_root / "skills" / "broken.json").read_text())["name"] == "Fixed"
+            await wait_for(pilot, lambda: f"of {SKILL_COUNT + 1}" in _status(app), what="valid now")
+            await wait_for(pilot, lambda: not invalid.display, what="invalid list hidden")
+
+
+async def test_open_in_editor_without_editor_says_what_to_set(ws_root: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    with open_ws(ws_root) as ws:
+        app = make_app(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(pilot)
+            await pilot.press("o")
+            await pilot.pause()
+            messages = [n.message for n in app._notifications]
+            assert any("Set $EDITOR" in m for m in messages), messages

@@ -42,8 +42,10 @@ BANNER = ("# storeroom workflow version: written once, never edited by storeroom
 
 def dump_definition(data: Any) -> str:
     """Block YAML, key order kept, lines up to 100 wide (fewer wrapped templates)."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                          width=100)
+    # Dumping (unlike loading) has no safety concerns, so libyaml's dumper may be used.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=100)
 
 
 def render_version(meta: dict[str, Any], definition: dict[str, Any]) -> str:

@@ -48,10 +48,11 @@ class MetaIndex:
             self._entries.clear()
 
     def lookup(self, rel: str, mtime_ns: int, size: int) -> VersionInfo | None:
-        with self._lock:
-            if not self._loaded:
-                self._load()
-            hit = self._entries.get(rel)
+        if not self._loaded:
+            with self._lock:
+                if not self._loaded:
+                    self._load()
+        hit = self._entries.get(rel)  # a single dict read is atomic: no lock on the hot path
         if hit is not None and hit[0] == mtime_ns and hit[1] == size:
             return hit[2]
         return None

@@ -60,14 +60,8 @@ class WorkflowStore:
 
     def get(self, workflow_id: str, version: int) -> WorkflowVersion:
         """One version, parsed and checked; NotFound (saying if it was deleted) otherwise."""
-        folder = self._folder(workflow_id)
-        check_version(version)
-        path = folder / f"v{version}.yaml"
-        try:
-            data = path.read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            raise self._missing(workflow_id, version) from None
-        return self._load(workflow_id, version, data, str(path))
+        key, parsed = self._parsed_version(workflow_id, version)
+        return self._load(workflow_id, version, parsed)
 
     def get_latest(self, workflow_id: str) -> WorkflowVersion:
         """The highest-numbered live version."""
@@ -77,14 +71,26 @@ class WorkflowStore:
                            hint="List workflows with `storeroom workflows list`.")
         return self.get(workflow_id, max(live))
 
-    def _load(self, workflow_id: str, version: int, data: bytes, where: str) -> WorkflowVersion:
+    def _parsed_version(self, workflow_id: str, version: int) -> tuple[str, dict[str, Any]]:
+        """(digest of the file bytes, parsed form) of one version, through the cache."""
+        folder = self._folder(workflow_id)
+        check_version(version)
+        path = folder / f"v{version}.yaml"
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            raise self._missing(workflow_id, version) from None
         key = digest(data)
         parsed = self._parsed.get(key)
         if parsed is None:
-            meta, definition, text = ff.parse_version(data, where=where)
+            meta, definition, text = ff.parse_version(data, where=str(path))
             parsed = {"meta": meta, "definition": definition, "text": text,
                       "actual_hash": content_hash(definition)}
             self._parsed.put(key, parsed)
+        return key, parsed
+
+    def _load(self, workflow_id: str, version: int, parsed: dict[str, Any]) -> WorkflowVersion:
+        where = str(self.root / workflow_id / f"v{version}.yaml")
         meta = parsed["meta"]
         if meta["id"] != workflow_id or meta["version"] != version:
             raise ValidationError(
@@ -188,12 +194,21 @@ class WorkflowStore:
 
     def diff(self, workflow_id: str, a: int, b: int) -> WorkflowDiff:
         """Unified, side-by-side and structural differences from version ``a`` to ``b``."""
-        va, vb = self.get(workflow_id, a), self.get(workflow_id, b)
-        ta, tb = definition_text(va.definition), definition_text(vb.definition)
+        (ka, pa), (kb, pb) = self._parsed_version(workflow_id, a), self._parsed_version(workflow_id, b)
+        va, vb = self._load(workflow_id, a, pa), self._load(workflow_id, b, pb)
+        ta, tb = self._definition_text(ka, pa), self._definition_text(kb, pb)
         return WorkflowDiff(workflow_id, a, b,
                             diffs.unified(ta, tb, f"{workflow_id} v{a}", f"{workflow_id} v{b}"),
                             diffs.structural(va.definition, vb.definition),
                             diffs.side_by_side(ta, tb))
+
+    def _definition_text(self, key: str, parsed: dict[str, Any]) -> str:
+        # Dumping YAML costs about a millisecond: keep the text with the parse.
+        text = parsed.get("definition_text")
+        if text is None:
+            text = parsed["definition_text"] = definition_text(parsed["definition"])
+            self._parsed.put(key, parsed)
+        return text
 
     # -- writing ------------------------------------------------------------------
     def store(self, workflow_id: str, definition: dict[str, Any] | str | bytes, *,
@@ -228,7 +243,8 @@ class WorkflowStore:
         meta["version"] = number
         text = data.decode("utf-8")
         self._parsed.put(digest(data), {"meta": meta, "definition": definition, "text": text,
-                                        "actual_hash": chash})
+                                        "actual_hash": chash,
+                                        "definition_text": definition_text(definition)})
         st = (folder / f"v{number}.yaml").stat()
         info = VersionInfo(workflow_id, number, parent, meta["created_at"], meta["author"],
                            meta["message"], chash, definition["name"])

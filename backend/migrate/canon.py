@@ -101,6 +101,18 @@ def pg_json_text(text: str) -> str:
     return out
 
 
+_plain_decoder = json.JSONDecoder(parse_float=_pg_number)
+_compact_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def compact_json(text: str) -> str:
+    """jsonb text -> compact JSON (SQLite's storage form), numbers written exactly as given."""
+    out = _compact_encoder.encode(_plain_decoder.decode(text))
+    if "\\u0000N" in out:
+        out = _MARKED_NUMBER.sub(r"\1", out)
+    return out
+
+
 # -- SQLite stored values -> canonical text ------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotFound
-from .canon import PG_TS_FORMAT
+from .canon import PG_TS_FORMAT, compact_json
 from .tables import Table
 from .values import sqlite_select_list
 
@@ -77,6 +77,16 @@ class SqliteSource:
             last = rows[-1][0]
             yield [r[0] for r in rows], [r[1:] for r in rows]
 
+    @staticmethod
+    def _storage_form(values: tuple[Any, ...], json_at: list[int]) -> tuple[Any, ...]:
+        if not json_at:
+            return tuple(values)
+        out = list(values)
+        for i in json_at:
+            if out[i] is not None:
+                out[i] = compact_json(out[i])
+        return tuple(out)
+
     def close(self) -> None:
         self.conn.close()
 
@@ -120,6 +130,7 @@ class PgSource:
         pk = ", ".join(f"{table.name}.{k}" for k in table.primary_key)
         n = len(table.primary_key)
         base = f"SELECT {pk}, {pg_select_list(table)} FROM {table.name}"  # noqa: S608
+        json_at = [i for i, c in enumerate(table.columns) if c.type == "jsonb"]
         last = after
         while True:
             if last is None:
@@ -132,7 +143,17 @@ class PgSource:
                 return
             keys = [[_jsonable(v) for v in r[:n]] for r in rows]
             last = keys[-1]
-            yield keys, [tuple(r[n:]) for r in rows]
+            yield keys, [self._storage_form(r[n:], json_at) for r in rows]
+
+    @staticmethod
+    def _storage_form(values: tuple[Any, ...], json_at: list[int]) -> tuple[Any, ...]:
+        if not json_at:
+            return tuple(values)
+        out = list(values)
+        for i in json_at:
+            if out[i] is not None:
+                out[i] = compact_json(out[i])
+        return tuple(out)
 
     def close(self) -> None:
         self.conn.close()

@@ -18,41 +18,14 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from backend.events import Event
 from tui.workers import run_backend
 
 from .skill_actions import SkillActions
 from .skill_detail import SkillDetail
-from .skill_widgets import short_time
-
-# Table column -> the backend's sort key.
-COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("id", "id", "id"),
-    ("name", "name", "name"),
-    ("tags", "tags", ""),
-    ("ver", "version", "version"),
-    ("updated", "updated", "updated_at"),
-)
-SORTABLE = [sort for _, _, sort in COLUMNS if sort]
+from .skill_table import COLUMNS, SORTABLE, LiveRows, cells, parse_filter
 
 
-def parse_filter(value: str) -> tuple[str | None, str | None]:
-    """'tag:rag chunk' -> (tag 'rag', text 'chunk'); the last tag: wins."""
-    tag = None
-    words = []
-    for word in value.split():
-        if word.lower().startswith("tag:") and len(word) > 4:
-            tag = word[4:]
-        else:
-            words.append(word)
-    return tag, (" ".join(words) or None)
-
-
-def _clip(value: str, width: int) -> str:
-    return value if len(value) <= width else value[: width - 1] + "…"
-
-
-class SkillsScreen(SkillActions, Screen):
+class SkillsScreen(SkillActions, LiveRows, Screen):
     """Browse and edit skills (actions live in :class:`SkillActions`)."""
 
     BINDINGS = [
@@ -168,7 +141,7 @@ class SkillsScreen(SkillActions, Screen):
         table = self.query_one("#skills-table", DataTable)
         table.clear()
         for skill in page.items:
-            table.add_row(*self._cells(skill), key=skill.id)
+            table.add_row(*cells(skill), key=skill.id)
         self._update_status(len(page.items))
         if not page.items:
             self.selected_id = None
@@ -178,12 +151,6 @@ class SkillsScreen(SkillActions, Screen):
         row = ids.index(self.selected_id) if self.selected_id in ids else 0
         table.move_cursor(row=row)
         self._select(ids[row])
-
-    @staticmethod
-    def _cells(skill: Any) -> tuple[str, ...]:
-        # Clipped so id, version and date stay visible; the detail pane has the full text.
-        return (_clip(skill.id, 30), _clip(skill.name, 22), _clip(", ".join(skill.tags), 16),
-                str(skill.version), short_time(skill.updated_at)[:10])
 
     def _empty_reason(self) -> str:
         if self.filter_tag or self.filter_text:
@@ -280,41 +247,6 @@ class SkillsScreen(SkillActions, Screen):
             self.query_one("#skill-filter", Input).value = ""
             self.query_one("#skills-table", DataTable).focus()
             event.stop()
-
-    # -- live updates -----------------------------------------------------------------
-    def _on_backend_event(self, event: Event) -> None:
-        if not event.kind.startswith("skill."):
-            return
-        try:
-            self.app.call_from_thread(self._skill_event, event)
-        except RuntimeError:
-            self._skill_event(event)  # published on the UI thread
-
-    def _skill_event(self, event: Event) -> None:
-        if not self.is_mounted:
-            return
-        table = self.query_one("#skills-table", DataTable)
-        if event.kind != "skill.deleted" and event.subject in table.rows:
-            skills = self.app.ws.skills
-            run_backend(self, lambda: skills.get(event.subject), done=self._update_row,
-                        name="refresh-skill", notify=False, failed=lambda _: self._reload_soon())
-        else:
-            self._reload_soon()
-        if event.subject == self.selected_id:
-            self.query_one(SkillDetail).load(event.subject)
-
-    def _update_row(self, skill: Any) -> None:
-        table = self.query_one("#skills-table", DataTable)
-        if skill.id not in table.rows:
-            return
-        for (_, key, _), value in zip(COLUMNS, self._cells(skill), strict=True):
-            table.update_cell(skill.id, key, value)
-
-    def _reload_soon(self) -> None:
-        # A burst of events (an import, a folder sync) becomes one page load.
-        if self._reload_timer is not None:
-            self._reload_timer.stop()
-        self._reload_timer = self.set_timer(0.2, self.action_refresh)
 
 
 SCREEN = SkillsScreen

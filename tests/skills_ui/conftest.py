@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable, Static, TextArea
 
 from backend import init_workspace, open_workspace
 from backend.workspace import Workspace
 from screens.cache import CacheScreen
+from screens.skills import SkillsScreen
 from tui.app import StoreroomApp
 
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
@@ -117,3 +119,41 @@ async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 5
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.05)
+
+
+# --------------------------------------------------------------- Skills screen helpers
+
+def table_of(app) -> DataTable:  # noqa: ANN001
+    return app.screen.query_one("#skills-table", DataTable)
+
+
+def status_of(app) -> str:  # noqa: ANN001
+    return plain(app.screen.query_one("#skills-status", Static))
+
+
+def ids_of(app) -> list[str]:  # noqa: ANN001
+    return [str(key.value) for key in table_of(app).rows]
+
+
+async def skills_ready(pilot) -> None:  # noqa: ANN001
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, SkillsScreen), what="skills screen")
+    await wait_for(pilot, lambda: table_of(pilot.app).row_count == 50, what="first page")
+
+
+async def detail_shows(pilot, skill_id: str) -> None:  # noqa: ANN001
+    def shown() -> bool:
+        title = pilot.app.screen.query_one("#detail-title", Static)
+        return skill_id in plain(title)
+    await wait_for(pilot, shown, what=f"detail of {skill_id}")
+
+
+def replace_value(area: TextArea, key: str, value: str) -> None:
+    """Replace the top-level ``"key": ...`` line of pretty JSON with a new string value."""
+    lines = area.text.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith(f'  "{key}":'):
+            comma = "," if line.rstrip().endswith(",") else ""
+            start, end = (number, 0), (number, len(line))
+            area.replace(f'  "{key}": {json.dumps(value)}{comma}', start, end)
+            return
+    raise AssertionError(f"no top-level {key!r} line")

@@ -9,8 +9,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import make_app, open_ws, plain, wait_for, write_skill_file
-from test_skills_ui_pilot import _detail_for, _ids, _ready, _replace_value
+from conftest import (
+    detail_shows,
+    ids_of,
+    make_app,
+    open_ws,
+    plain,
+    replace_value,
+    skills_ready,
+    wait_for,
+    write_skill_file,
+)
 from textual.widgets import DataTable, Static, TextArea
 
 from screens.cache import CacheScreen
@@ -22,8 +31,8 @@ SIZE = (120, 40)
 
 def test_snapshot_skills_screen(ws_root: Path, snap_compare) -> None:  # noqa: ANN001
     async def settle(pilot) -> None:  # noqa: ANN001
-        await _ready(pilot)
-        await _detail_for(pilot, _ids(pilot.app)[0])
+        await skills_ready(pilot)
+        await detail_shows(pilot, ids_of(pilot.app)[0])
         invalid = pilot.app.screen.query_one("#skills-invalid", DataTable)
         await wait_for(pilot, lambda: invalid.row_count == 1, what="invalid list")
         await pilot.pause(0.1)
@@ -34,7 +43,7 @@ def test_snapshot_skills_screen(ws_root: Path, snap_compare) -> None:  # noqa: A
 
 def test_snapshot_editor_with_an_error(ws_root: Path, snap_compare) -> None:  # noqa: ANN001
     async def settle(pilot) -> None:  # noqa: ANN001
-        await _ready(pilot)
+        await skills_ready(pilot)
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, SkillEditorScreen), what="editor")
         pilot.app.screen.query_one(TextArea).insert("oops", (4, 0))
@@ -46,14 +55,14 @@ def test_snapshot_editor_with_an_error(ws_root: Path, snap_compare) -> None:  # 
 
 def test_snapshot_conflict_dialog(ws_root: Path, snap_compare) -> None:  # noqa: ANN001
     async def settle(pilot) -> None:  # noqa: ANN001
-        await _ready(pilot)
-        skill_id = _ids(pilot.app)[0]
+        await skills_ready(pilot)
+        skill_id = ids_of(pilot.app)[0]
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, SkillEditorScreen), what="editor")
         path = ws_root / "skills" / f"{skill_id}.json"
         theirs = json.loads(path.read_text()) | {"description": "Changed in another editor."}
         write_skill_file(path.parent, theirs)
-        _replace_value(pilot.app.screen.query_one(TextArea), "name", "My new name")
+        replace_value(pilot.app.screen.query_one(TextArea), "name", "My new name")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConflictScreen), what="dialog")
         await pilot.pause(0.1)

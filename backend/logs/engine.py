@@ -187,6 +187,17 @@ class Engine:
                           f"FROM metric_hourly{cond} GROUP BY hour ORDER BY hour", params)
         return [SeriesPoint(self._ts_out(h), int(e), int(s), int(t)) for h, e, s, t in rows]
 
+    def hourly(self, since: datetime) -> list[tuple[str, int, datetime, int, int, int]]:
+        """Every (workflow, version, hour, executions, successes, total ms) since a time."""
+        rows = self._read("SELECT workflow_id, workflow_version, hour, executions, successes, "  # noqa: S608
+                          f"total_duration_ms FROM metric_hourly WHERE hour >= {self.dialect.ph} "
+                          "ORDER BY hour", [self.dialect.ts(since)])
+        return [(r[0], r[1], self._ts_out(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
+
+    def latest_hour(self) -> datetime | None:
+        rows = self._read("SELECT max(hour) FROM metric_hourly")
+        return self._ts_out(rows[0][0]) if rows and rows[0][0] is not None else None
+
     # -- patterns ---------------------------------------------------------------------
     def upsert_pattern(self, p: Pattern) -> int:
         with self._tx() as cur:

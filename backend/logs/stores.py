@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound, ValidationError
@@ -172,6 +172,29 @@ class MetricsStore:
         """Hourly executions, successes and mean duration, oldest first."""
         return self.engine.series(workflow_id, workflow_version,
                                   to_utc(since, "since", "series") if since else None)
+
+    def get_daily(self, days: int = 14) -> tuple[list[date], dict[tuple[str, int], list[SeriesPoint]]]:
+        """Per (workflow, version): one point per UTC day for the last ``days`` days of data.
+
+        The window ends at the newest recorded hour (not the clock), so it is stable.
+        """
+        latest = self.engine.latest_hour()
+        if latest is None:
+            return [], {}
+        first = latest.date() - timedelta(days=days - 1)
+        axis = [first + timedelta(days=i) for i in range(days)]
+        start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+        acc: dict[tuple[str, int], list[list[int]]] = {}
+        for wf, ver, hour, execs, succ, total in self.engine.hourly(start):
+            cells = acc.setdefault((wf, ver), [[0, 0, 0] for _ in axis])
+            cell = cells[(hour.date() - first).days]
+            cell[0] += execs
+            cell[1] += succ
+            cell[2] += total
+        out = {key: [SeriesPoint(datetime(d.year, d.month, d.day, tzinfo=UTC), *cell)
+                     for d, cell in zip(axis, cells, strict=True)]
+               for key, cells in acc.items()}
+        return axis, out
 
     def record_pattern(self, kind: str, description: str, evidence: Mapping[str, Any],
                        detected_at: datetime | None = None, *, workflow_id: str | None = None,

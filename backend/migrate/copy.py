@@ -123,8 +123,16 @@ def run_copy(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...]
                         return _result("cancelled", target, tables, start, resumed)
                     break
                 except Exception as exc:
-                    if not _is_connection_error(exc) or attempt >= retries:
+                    if not _is_connection_error(exc):
                         raise
+                    if attempt >= retries:
+                        if isinstance(exc, BackendUnavailable):
+                            raise
+                        raise BackendUnavailable(
+                            "PostgreSQL", f"connection lost during the copy of {table.name}: "
+                            f"{str(exc).strip() or type(exc).__name__}",
+                            hint="Nothing committed is lost: resume with --resume once the "
+                                 "server is back.") from None
                     attempt += 1
                     log.warning("target connection lost (%s); retry %d from checkpoint", exc, attempt)
                     target = _reconnect(target, target_ep, retry_wait, cancel)

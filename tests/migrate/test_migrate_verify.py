@@ -1,0 +1,68 @@
+"""Verification: one changed byte in one row is caught and the table is named; the canonical
+JSON text computed in Python equals PostgreSQL's jsonb text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import pg_ep, sqlite_ep
+
+from backend.migrate.canon import compact_json, pg_json_text
+from backend.migrate.copy import run_copy
+from backend.migrate.tables import TABLES
+from backend.migrate.verify import verify
+
+
+@pytest.mark.parametrize(("table", "change"), [
+    ("run_logs", "UPDATE run_logs SET workflow_id = 'wf-X' WHERE run_id = "
+                 "(SELECT run_id FROM run_logs ORDER BY run_id LIMIT 1 OFFSET 17)"),
+    ("run_logs", "UPDATE run_logs SET payload = jsonb_set(payload, '{inputs,locale}', '\"en-GC\"')"
+                 " WHERE run_id = (SELECT run_id FROM run_logs ORDER BY run_id LIMIT 1 OFFSET 3)"),
+    ("audit", "UPDATE audit SET at = at + interval '1 microsecond' WHERE id = 7"),
+    ("metric_buckets", "UPDATE metric_buckets SET count = count + 1 WHERE (workflow_id,"
+                       " workflow_version, bucket) = (SELECT workflow_id, workflow_version, bucket"
+                       " FROM metric_buckets ORDER BY 1, 2, 3 LIMIT 1)"),
+])
+def test_verify_names_the_table_with_one_changed_value(source_db: Path, postgres_dsn: str,
+                                                        table: str, change: str) -> None:
+    run_copy(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES)
+    assert verify(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES).ok
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        assert conn.execute(change).rowcount == 1
+    report = verify(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES)
+    assert not report.ok
+    assert report.failed_tables == [table]
+    bad = next(t for t in report.tables if t.table == table)
+    assert "hash differs" in bad.verdict
+
+
+def test_verify_catches_a_missing_row(source_db: Path, postgres_dsn: str) -> None:
+    run_copy(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES)
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute("DELETE FROM patterns WHERE id = 3")
+    report = verify(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES)
+    assert report.failed_tables == ["patterns"]
+    assert "count differs" in next(t for t in report.tables if t.table == "patterns").verdict
+
+
+TRICKY = [
+    '{"b":1,"a":2,"ccc":3,"dd":4}',
+    '{"a":1,"a":2}',
+    '{"é":1,"zz":2,"e":3}',
+    '[1, 1.50, -0, -0.0, 1e2, 1.5E-3, 12345678901234567890, 0.1, 1E+400]',
+    '{"s":"tab\\there \\"q\\" \\\\ \\u00e9 \\u2028 \\ud83d\\ude00 \\u001f"}',
+    '{"nested":{"zz":[{"y":null,"x":true}],"a":false},"":0}',
+    '"just a string"', '42', 'null', '[]', '{}',
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_python_jsonb_text_matches_postgresql(postgres_dsn: str, text: str) -> None:
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        expected = conn.execute("SELECT %s::jsonb::text", (text,)).fetchone()[0]
+        assert pg_json_text(text) == expected
+        # and the compact form stored back in SQLite means the same jsonb
+        again = conn.execute("SELECT %s::jsonb::text", (compact_json(expected),)).fetchone()[0]
+        assert again == expected

@@ -27,22 +27,28 @@ class ConflictScreen(ModalScreen[str | None]):
     ]
 
     def __init__(self, skill_id: str, mine_text: str, theirs_text: str | None, *,
-                 theirs_label: str = "") -> None:
+                 theirs_label: str = "", creating: bool = False) -> None:
         super().__init__()
         self.skill_id = skill_id
         self.mine_text = mine_text
         self.theirs_text = theirs_text
         self.theirs_label = theirs_label
+        self.creating = creating
 
     def compose(self) -> ComposeResult:
         if self.theirs_text is None:
             what = "was deleted on disk while you were editing it."
             lines = unified_diff("", self.mine_text, old_name="theirs (deleted)")
+        elif self.creating:
+            what = (f"already exists{self.theirs_label}: keep mine overwrites it, take theirs "
+                    "drops your new skill.")
+            lines = unified_diff(self.theirs_text, self.mine_text)
         else:
             what = f"changed on disk while you were editing it{self.theirs_label}."
             lines = unified_diff(self.theirs_text, self.mine_text)
         with Vertical(id="conflict-box", classes="dialog"):
-            yield Static(f"Conflict: skill {self.skill_id!r} {what}", classes="dialog-title")
+            yield Static(f"Conflict: skill {self.skill_id!r} {what}", classes="dialog-title",
+                         id="conflict-title")
             yield Static("The diff goes from theirs (the file now) to mine (your edit): "
                          "[green]+ lines are yours[/], [red]- lines are theirs[/].",
                          id="conflict-help", classes="muted")

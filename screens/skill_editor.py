@@ -17,6 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Static, TextArea
 
 from backend.errors import Conflict, StorageError, ValidationError
@@ -96,6 +97,7 @@ class SkillEditorScreen(Screen[EditResult]):
         self.heading = heading
         self.problem: Problem | None = None
         self._saving = False
+        self._check_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -114,6 +116,17 @@ class SkillEditorScreen(Screen[EditResult]):
         return self.query_one(TextArea).text
 
     @on(TextArea.Changed)
+    def _text_changed(self) -> None:
+        # Small texts are checked on every key; a big one (skills go up to 1 MiB) once the
+        # typing pauses, so parsing never lags the keyboard.
+        if self._check_timer is not None:
+            self._check_timer.stop()
+            self._check_timer = None
+        if len(self.text) < 64 * 1024:
+            self._revalidate()
+        else:
+            self._check_timer = self.set_timer(0.3, self._revalidate)
+
     def _revalidate(self) -> None:
         _, self.problem = check_skill_text(self.text, self.validate)
         status = self.query_one("#editor-status", Static)
@@ -168,7 +181,9 @@ class SkillEditorScreen(Screen[EditResult]):
         theirs_text = theirs_raw.decode("utf-8", "replace") if theirs_raw is not None else None
         theirs_hash = getattr(exc, "theirs_hash", None)
         label = f" (now version {exc.theirs.version})" if exc.theirs is not None else ""
-        screen = ConflictScreen(mine.id, self.text, theirs_text, theirs_label=label)
+        creating = self.expected is None  # a new skill (or a duplicate) whose id is taken
+        screen = ConflictScreen(mine.id, self.text, theirs_text, theirs_label=label,
+                                creating=creating)
         self.app.push_screen(
             screen, lambda choice: self._resolve(choice, mine, exc.theirs, theirs_text, theirs_hash))
 

@@ -198,3 +198,22 @@ async def test_an_invalid_file_is_repaired_in_the_editor(ws_root: Path) -> None:
             await wait_for(pilot, lambda: f"of {SKILL_COUNT + 1}" in status_of(app), what="valid now")
             await wait_for(pilot, lambda: not invalid.display, what="invalid list hidden")
 
+
+
+async def test_new_skill_with_a_taken_id_is_a_conflict_not_an_overwrite(ws_root: Path) -> None:
+    with open_ws(ws_root) as ws:
+        app = make_app(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await skills_ready(pilot)
+            taken = ids_of(app)[1]
+            path = ws_root / "skills" / f"{taken}.json"
+            before = path.read_bytes()
+            await pilot.press("n")
+            await wait_for(pilot, lambda: isinstance(app.screen, SkillEditorScreen), what="editor")
+            replace_value(app.screen.query_one(TextArea), "id", taken)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConflictScreen), what="dialog")
+            assert "already exists" in plain(app.screen.query_one("#conflict-title", Static))
+            await pilot.press("t")
+            await wait_for(pilot, lambda: isinstance(app.screen, SkillsScreen), what="list")
+            assert path.read_bytes() == before

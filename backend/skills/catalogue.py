@@ -44,7 +44,7 @@ def summarise(skill: Skill, hash_: str, size: int) -> SkillSummary:
 def check_file(name: str, read: FileRead) -> Skill:
     """Parse and validate the bytes of ``skills/<name>``; raises ValidationError."""
     stem = name[:-5]
-    skill = parse_skill_text(read.raw)
+    skill = parse_skill_text(read.raw, known_id=stem)  # callers validated the file name
     if skill.id != stem:
         raise ValidationError(f"id {skill.id!r} in the file does not match its name {name!r}",
                               where="id", hint="Rename the file or fix its id.")

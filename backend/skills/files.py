@@ -54,12 +54,22 @@ class TooLarge(Exception):
         super().__init__(f"file is {size} bytes, over the {limit}-byte limit (skills.max_file_bytes)")
 
 
-@dataclass(frozen=True, slots=True)
 class FileRead:
-    raw: bytes
-    hash: str
-    fp: Fingerprint
-    checked_ns: int  # wall clock when read (for the racy check)
+    """A file's bytes, fingerprint and read time; the content hash is computed on first use."""
+
+    __slots__ = ("_hash", "checked_ns", "fp", "raw")
+
+    def __init__(self, raw: bytes, fp: Fingerprint, checked_ns: int) -> None:
+        self.raw = raw
+        self.fp = fp
+        self.checked_ns = checked_ns  # wall clock when read (for the racy check)
+        self._hash: str | None = None
+
+    @property
+    def hash(self) -> str:
+        if self._hash is None:
+            self._hash = content_hash(self.raw)
+        return self._hash
 
 
 def read_file(path: str, max_bytes: int) -> FileRead:
@@ -73,23 +83,26 @@ def read_file(path: str, max_bytes: int) -> FileRead:
         st = os.fstat(fd)
         if st.st_size > max_bytes:
             raise TooLarge(st.st_size, max_bytes)
-        chunks = []
-        remaining = max_bytes + 1  # a file growing while we read is still bounded
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, max(st.st_size, 4096) + 1))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        raw = b"".join(chunks)
+        want = st.st_size + 1  # one more byte than expected: a growing file shows up
+        raw = os.read(fd, want)
+        if len(raw) == want:  # grew while we read: read on, still bounded by max_bytes
+            chunks = [raw]
+            remaining = max_bytes + 1 - len(raw)
+            while remaining > 0:
+                chunk = os.read(fd, min(remaining, 65536))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+            raw = b"".join(chunks)
     finally:
         os.close(fd)
     if len(raw) > max_bytes:
         raise TooLarge(len(raw), max_bytes)
     if len(raw) != st.st_size:
         # Written while we read: take the fingerprint of what we have as unknown (never matches).
-        return FileRead(raw, content_hash(raw), Fingerprint(-1, -1, -1), checked)
-    return FileRead(raw, content_hash(raw), Fingerprint.of(st), checked)
+        return FileRead(raw, Fingerprint(-1, -1, -1), checked)
+    return FileRead(raw, Fingerprint.of(st), checked)
 
 
 def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None, *,

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from .files import Fingerprint
-from .model import Skill
+from .model import Skill, content_hash
 
 
-@dataclass(slots=True)
 class MemoryEntry:
-    """A cached skill with the fingerprint of the file it was read from."""
+    """A cached skill, its file bytes and the fingerprint of the file it was read from.
+    ``racy``: re-verify against the file before serving. The hash is computed on demand."""
 
-    skill: Skill
-    hash: str
-    size: int          # file bytes (what the byte bound counts)
-    fp: Fingerprint
-    path: str
-    racy: bool         # re-verify against the file before serving
+    __slots__ = ("_hash", "fp", "path", "racy", "raw", "size", "skill")
+
+    def __init__(self, skill: Skill, raw: bytes, fp: Fingerprint, path: str, racy: bool,
+                 hash_: str | None = None) -> None:
+        self.skill = skill
+        self.raw = raw
+        self.size = len(raw)  # what the byte bound counts
+        self.fp = fp
+        self.path = path
+        self.racy = racy
+        self._hash = hash_
+
+    @property
+    def hash(self) -> str:
+        if self._hash is None:
+            self._hash = content_hash(self.raw)
+        return self._hash
 
 
 class MemoryTier:

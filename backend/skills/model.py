@@ -24,6 +24,7 @@ RESERVED_NAMES = frozenset(
     + ["com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³"]
 )
 KNOWN_FIELDS = ("id", "name", "description", "tags", "code", "version", "created_at", "updated_at")
+_KNOWN = frozenset(KNOWN_FIELDS)
 MAX_NAME = 200
 MAX_TAG = 64
 MAX_TAGS = 64
@@ -81,7 +82,7 @@ def _check_time(value: object, where: str) -> str | None:
     if not isinstance(value, str):
         raise ValidationError(f"must be an ISO 8601 timestamp string, not {type(value).__name__}", where=where)
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(f"{value!r} is not an ISO 8601 timestamp", where=where,
                               hint="Write it like 2026-08-13T15:38:47Z.") from None
@@ -133,14 +134,18 @@ class Skill:
         _check_time(self.updated_at, "updated_at")
         if not isinstance(self.extra, dict):
             raise ValidationError("extra must be a dict", where="extra")
-        clash = set(self.extra) & set(KNOWN_FIELDS)
+        clash = _KNOWN.intersection(self.extra)
         if clash:
             raise ValidationError(f"extra repeats known fields {sorted(clash)}", where="extra")
 
     # -- conversions --------------------------------------------------------------
     @classmethod
-    def from_dict(cls, data: object) -> Skill:
-        """Build from a decoded JSON object; unknown keys go to ``extra``."""
+    def from_dict(cls, data: object, *, known_id: str | None = None) -> Skill:
+        """Build from a decoded JSON object; unknown keys go to ``extra``.
+        ``known_id``: an id already validated by the caller (skips re-checking it)."""
+        fast = _fast_from_dict(cls, data, known_id)
+        if fast is not None:
+            return fast
         if not isinstance(data, dict):
             raise ValidationError(f"a skill must be a JSON object, not {type(data).__name__}")
         if "id" not in data:
@@ -179,6 +184,50 @@ class Skill:
         return dataclasses.replace(self, **changes)
 
 
+def _ok_time(value: object) -> bool:
+    if value is None:
+        return True
+    if type(value) is not str:
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _fast_from_dict(cls: type[Skill], data: object, known_id: str | None = None) -> Skill | None:
+    """Build a Skill without the dataclass machinery when every field is plainly valid
+    (the common case when reading files); None sends the caller to the validating path,
+    which accepts a superset of what this accepts and explains what is wrong."""
+    if type(data) is not dict:
+        return None
+    get = data.get
+    ident, name = get("id"), get("name")
+    description, code = get("description", ""), get("code", "")
+    tags, version = get("tags", ()), get("version", 0)
+    created, updated = get("created_at"), get("updated_at")
+    if ident != known_id and not (type(ident) is str and len(ident) <= 128 and ID_PATTERN.fullmatch(ident) and ".." not in ident
+            and ident.split(".", 1)[0] not in RESERVED_NAMES):
+        return None
+    if not (type(name) is str and len(name) <= MAX_NAME and name.strip()):
+        return None
+    if type(description) is not str or type(code) is not str or type(version) is not int or version < 0:
+        return None
+    if type(tags) is not list or len(tags) > MAX_TAGS:
+        return None
+    for tag in tags:
+        if type(tag) is not str or len(tag) > MAX_TAG or not tag.strip():
+            return None
+    if not (_ok_time(created) and _ok_time(updated)):
+        return None
+    skill = object.__new__(cls)
+    skill.__dict__.update(id=ident, name=name, description=description, tags=tuple(tags), code=code,
+                          version=version, created_at=created, updated_at=updated,
+                          extra={k: v for k, v in data.items() if k not in _KNOWN})
+    return skill
+
+
 def canonical_bytes(obj: Any) -> bytes:
     return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -199,28 +248,28 @@ def _line_of_key(text: str, key: str | None) -> int | None:
     return None
 
 
-def parse_skill_text(text: str | bytes, *, where: str | None = None) -> Skill:
+def parse_skill_text(text: str | bytes, *, where: str | None = None, known_id: str | None = None) -> Skill:
     """Parse editor text or file bytes into a :class:`Skill`.
 
     Raises :class:`ValidationError` with ``line`` set (JSON syntax errors, and schema
     errors whose key can be found in the text) so an editor can point at it.
     """
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValidationError(f"not UTF-8 (bad byte at offset {exc.start})", where=where,
-                                  hint="Save the file as UTF-8.") from None
     try:
-        data = json.loads(text)
+        # decoded here, strictly: json.loads(bytes) would also take UTF-16 and lone surrogates
+        data = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"not UTF-8 (bad byte at offset {exc.start})", where=where,
+                              hint="Save the file as UTF-8.") from None
     except json.JSONDecodeError as exc:
         raise ValidationError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                               where=where, line=exc.lineno) from None
     except RecursionError:
         raise ValidationError("invalid JSON: nested too deeply", where=where) from None
     try:
-        return Skill.from_dict(data)
+        return Skill.from_dict(data, known_id=known_id)
     except ValidationError as exc:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
         line = _line_of_key(text, exc.where)
         message = exc.message.split(": ", 1)[1] if exc.where and exc.message.startswith(exc.where + ": ") else exc.message
         loc = f"{where}: {exc.where}" if where and exc.where else (where or exc.where)

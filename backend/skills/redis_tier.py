@@ -20,6 +20,7 @@ from ..errors import ValidationError
 from ..redact import mask_url
 from .breaker import CircuitBreaker
 from .files import Fingerprint
+from .model import content_hash
 from .results import KeyPage, RedisKey, RedisState
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ class RedisTier:
         self._client_lock = threading.Lock()
         self.breaker = CircuitBreaker()
         self.latency_ms: float | None = None
-        self._pending: OrderedDict[str, bytes | None] = OrderedDict()  # key -> value, None = delete
+        # key -> (raw, fingerprint, checked_ns, hash or None) to set, or None to delete
+        self._pending: OrderedDict[str, tuple | None] = OrderedDict()
         self._cond = threading.Condition()
         self._busy = False
         self._writer: threading.Thread | None = None
@@ -131,13 +133,15 @@ class RedisTier:
         return self.call(run)
 
     # -- background writes ------------------------------------------------------------
-    def set_later(self, ident: str, value: bytes) -> None:
-        self._enqueue(self.key(ident), value)
+    def set_later(self, ident: str, raw: bytes, fp: Fingerprint, checked_ns: int,
+                  hash_: str | None = None) -> None:
+        """Queue a fill; the value is encoded (and hashed) on the writer thread."""
+        self._enqueue(self.key(ident), (raw, fp, checked_ns, hash_))
 
     def delete_later(self, ident: str) -> None:
         self._enqueue(self.key(ident), None)
 
-    def _enqueue(self, key: str, value: bytes | None) -> None:
+    def _enqueue(self, key: str, value: tuple | None) -> None:
         if self._closed:
             return
         with self._cond:
@@ -174,10 +178,13 @@ class RedisTier:
                 continue
             self._send(batch)
 
-    def _send(self, batch: list[tuple[str, bytes | None]]) -> None:
+    def _send(self, batch: list[tuple[str, tuple | None]]) -> None:
+        encoded = [(key, None if v is None else encode(v[0], v[1], v[2], v[3] or content_hash(v[0])))
+                   for key, v in batch]
+
         def run(r: Any) -> None:
             pipe = r.pipeline(transaction=False)
-            for key, value in batch:
+            for key, value in encoded:
                 if value is None:
                     pipe.unlink(key)
                 else:

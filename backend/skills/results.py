@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from .model import Skill
 
 Tier = Literal["memory", "redis", "disk"]
 TIERS: tuple[Tier, ...] = ("memory", "redis", "disk")
 SortKey = Literal["id", "name", "updated_at", "version"]
+
+
+class HasHash(Protocol):
+    @property
+    def hash(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -49,14 +54,26 @@ class Page:
     invalid: int = 0  # invalid files in the folder (see ``SkillStore.invalid()``)
 
 
-@dataclass(frozen=True)
 class Served:
-    """A skill with where it came from: ``tier`` is memory, redis or disk."""
+    """A skill with where it came from: ``tier`` is memory, redis or disk; ``hash`` is
+    the content hash of the file bytes (computed on first use), ``size`` their length."""
 
-    skill: Skill
-    tier: Tier
-    hash: str
-    size: int
+    __slots__ = ("_hash", "size", "skill", "tier")
+
+    def __init__(self, skill: Skill, tier: Tier, hash: str | HasHash, size: int) -> None:  # noqa: A002
+        self.skill = skill
+        self.tier = tier
+        self._hash = hash
+        self.size = size
+
+    @property
+    def hash(self) -> str:
+        if not isinstance(self._hash, str):
+            self._hash = self._hash.hash
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"Served(id={self.skill.id!r}, tier={self.tier!r}, hash={self.hash!r}, size={self.size})"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import NotFound, ValidationError
+from .audit_queue import AuditQueue
 from .catalogue import Catalogue, Row, check_file, summarise
 from .errors import SkillConflict
 from .files import (
@@ -34,7 +35,7 @@ from .files import (
 from .locks import WriteLocks
 from .memory import MemoryEntry, MemoryTier
 from .model import InvalidSkill, Skill, content_hash, now_iso, parse_skill_text, validate_id
-from .redis_tier import RedisTier, Unavailable, decode, encode
+from .redis_tier import RedisTier, Unavailable, decode
 from .results import (
     ExportReport,
     ImportReport,
@@ -50,6 +51,7 @@ from .results import (
 from .stats import Counters
 
 if TYPE_CHECKING:
+    from ..audit import AuditEntry
     from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,10 @@ class SkillStore:
         self._locks = WriteLocks(str(ws.paths.state / "skills.lock"))
         self._mem = MemoryTier(cfg.memory_max_entries, int(cfg.memory_max_bytes))
         self._stats = Counters()
+        # Opened now, so the workspace closes the database after this store (which
+        # drains its audit queue on close), never under the audit thread's feet.
+        audit = ws.audit
+        self._auditq = AuditQueue(audit.append, self._audit_failed)
         self._memc = self._stats.tiers["memory"]
         self.catalogue = Catalogue(self.folder, self.max_bytes)
         rc = ws.settings.redis
@@ -137,17 +143,18 @@ class SkillStore:
         path = self._path(ident)
         self._memc.misses += 1
         stats = self._stats.tiers
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            self._forget(ident)
-            stats["disk"].misses += 1
-            raise NotFound("skill", ident) from None
         entry = self._mem.peek(ident)
-        if self._redis is not None and not (entry is not None and entry.fp.matches(st)):
-            served = self._from_redis(ident, path, st, t0)
-            if served is not None:
-                return served
+        if self._redis is not None:  # Redis copies are checked against the file's stat
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                self._forget(ident)
+                stats["disk"].misses += 1
+                raise NotFound("skill", ident) from None
+            if not (entry is not None and entry.fp.matches(st)):
+                served = self._from_redis(ident, path, st, t0)
+                if served is not None:
+                    return served
         return self._from_disk(ident, path, t0, entry)
 
     def _from_redis(self, ident: str, path: str, st: os.stat_result, t0: int) -> Served | None:
@@ -169,7 +176,7 @@ class SkillStore:
         if skill.id != ident:
             c.misses += 1
             return None
-        self._mem.put(ident, MemoryEntry(skill, cached.hash, len(cached.raw), cached.fp, path, False))
+        self._mem.put(ident, MemoryEntry(skill, cached.raw, cached.fp, path, False, cached.hash))
         c.hits += 1
         c.samples.append(_perf() - t0)
         return Served(skill, "redis", cached.hash, len(cached.raw))
@@ -188,7 +195,7 @@ class SkillStore:
             c.errors += 1
             raise InvalidSkill(ident, str(exc)) from None
         racy = is_racy(read.fp.mtime_ns, read.checked_ns)
-        if entry is not None and entry.hash == read.hash:
+        if entry is not None and entry.raw == read.raw:
             skill = entry.skill  # same bytes: keep the parsed value
         else:
             try:
@@ -200,12 +207,12 @@ class SkillStore:
                 c.errors += 1
                 raise InvalidSkill(ident, exc.message, hash=read.hash, raw=read.raw, line=exc.line) from None
         size = len(read.raw)
-        self._mem.put(ident, MemoryEntry(skill, read.hash, size, read.fp, path, racy))
+        self._mem.put(ident, MemoryEntry(skill, read.raw, read.fp, path, racy))
         if self._redis is not None and read.fp.size >= 0:
-            self._redis.set_later(ident, encode(read.raw, read.fp, read.checked_ns, read.hash))
+            self._redis.set_later(ident, read.raw, read.fp, read.checked_ns)
         c.hits += 1
         c.samples.append(_perf() - t0)
-        return Served(skill, "disk", read.hash, size)
+        return Served(skill, "disk", read, size)
 
     def _forget(self, ident: str) -> None:
         self._mem.drop(ident)
@@ -324,9 +331,9 @@ class SkillStore:
         st = atomic_write(self.folder, name, raw, self._dir_fd)
         fp = Fingerprint.of(st)
         path = self._path(new.id)
-        self._mem.put(new.id, MemoryEntry(new, h, len(raw), fp, path, True))
+        self._mem.put(new.id, MemoryEntry(new, raw, fp, path, True, h))
         if self._redis is not None:
-            self._redis.set_later(new.id, encode(raw, fp, time.time_ns(), h))
+            self._redis.set_later(new.id, raw, fp, time.time_ns(), h)
         self.catalogue.note(name, Row(fp, True, summarise(new, h, len(raw)), None))
         self._audit(action, new.id, cur.hash if cur.hash != "too-large" else None, h,
                     {"version": new.version, **(detail or {})})
@@ -337,11 +344,10 @@ class SkillStore:
         self.ws.events.emit("skill.saved", new.id, f"version {new.version}", version=new.version, hash=h)
 
     def _audit(self, action: str, ident: str, before: str | None, after: str | None, detail: dict) -> None:
-        try:
-            self.ws.audit.append(action, f"skill:{ident}", before_hash=before, after_hash=after, detail=detail)
-        except Exception:  # noqa: BLE001 - the file is durable already; report, don't fail the save
-            log.exception("audit entry for skill %s failed", ident)
-            self.ws.events.emit("audit.failed", f"skill:{ident}", "audit entry could not be written")
+        self._auditq.put(action, f"skill:{ident}", before, after, detail)
+
+    def _audit_failed(self, target: str) -> None:
+        self.ws.events.emit("audit.failed", target, "audit entry could not be written (see the log file)")
 
     def delete(self, ident: str, expected: Expected = None) -> None:
         """Delete the file (and every cached copy). ``expected`` as for :meth:`put`;
@@ -444,12 +450,23 @@ class SkillStore:
         """Delete every key under our prefix (SCAN + UNLINK in batches); returns the count."""
         return self._admin(lambda r: r.evict_all())
 
+    def audit_entries(self, ident: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        """Audit entries of one skill (or all skills), newest first, including saves
+        made a moment ago (the queue is drained first)."""
+        self._auditq.drain()
+        if ident is not None:
+            return self.ws.audit.query(target=f"skill:{validate_id(ident)}", limit=limit)
+        return self.ws.audit.query(target_prefix="skill:", limit=limit)
+
     def flush(self, timeout: float = 1.0) -> bool:
-        """Wait until queued Redis writes are sent; True if the queue drained."""
+        """Wait until queued audit rows are written and queued Redis writes are sent;
+        True if the Redis queue drained within ``timeout``."""
+        self._auditq.drain()
         return True if self._redis is None else self._redis.flush(timeout)
 
     def close(self) -> None:
         """Stop the background Redis writer and release files; safe to call twice."""
+        self._auditq.close()
         if self._redis is not None:
             self._redis.close()
         self.catalogue.close()

@@ -24,7 +24,7 @@ def test_every_put_and_delete_is_audited_with_hashes(tmp_path: Path) -> None:
         two = ws.skills.put(one.evolve(code="z"), expected=h1)
         h2 = content_hash(path.read_bytes())
         ws.skills.delete("a", expected=two.version)
-        entries = ws.audit.query(target="skill:a")
+        entries = ws.skills.audit_entries("a")
         assert [(e.action, e.before_hash, e.after_hash) for e in entries] == [
             ("skill.delete", h2, None), ("skill.put", h1, h2), ("skill.put", None, h1)]
         assert all(e.actor for e in entries) and entries[1].detail == {"version": 2}

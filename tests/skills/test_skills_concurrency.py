@@ -44,7 +44,7 @@ def test_same_id_no_lost_update(tmp_path: Path) -> None:
         assert final["counter"] == succeeded
         assert final["version"] == succeeded + 1
         assert 0 < succeeded <= 200 and len(results) == 200
-        audit = ws.audit.query(target="skill:shared", limit=1000)
+        audit = ws.skills.audit_entries("shared", limit=1000)
         assert len(audit) == succeeded + 1
         assert not list((tmp_path / "w" / "skills").glob(".*tmp*"))
 

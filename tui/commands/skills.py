@@ -101,12 +101,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     with open_ws(args) as ws:
-        if args.id:
-            from backend.skills import validate_id
-
-            entries = ws.audit.query(target=f"skill:{validate_id(args.id)}", limit=args.limit)
-        else:
-            entries = ws.audit.query(target_prefix="skill:", limit=args.limit)
+        entries = ws.skills.audit_entries(args.id, limit=args.limit)
     if args.json:
         print_json([dataclasses.asdict(e) for e in entries])
         return 0

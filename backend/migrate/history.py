@@ -91,5 +91,10 @@ class History:
                     return record
         raise KeyError(run_id)
 
+    def discard(self, run_id: int) -> None:
+        """Forget a run refused before it wrote anything."""
+        with _lock:
+            self._save([r for r in self._load() if r.id != run_id])
+
     def latest_for(self, target: str) -> RunRecord | None:
         return next((r for r in self.runs() if r.target == target), None)

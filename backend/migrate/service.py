@@ -119,6 +119,9 @@ class Migrator:
         try:
             result = run_copy(src, dst, chosen, resume=resume, batch_rows=batch_rows,
                               progress=progress, cancel=cancel)
+        except (Conflict, ValidationError):
+            self.history.discard(record.id)  # refused before writing: not a run
+            raise
         except BaseException as exc:
             self.history.update(record.id, status="failed", finished_at=now_iso(),
                                 error=str(exc)[:500])

@@ -40,7 +40,8 @@ class CacheScreen(Screen):
         super().__init__()
         self.history = RatioHistory()
         self.redis: RedisState | None = None
-        self._cursors: list[int] = [0]  # SCAN cursors of the pages seen (a cursor only goes forward)
+        # SCAN cursors of the pages seen: a cursor only goes forward, so "back" replays one.
+        self._cursors: list[int] = [0]
         self._next_cursor = 0
 
     def compose(self) -> ComposeResult:
@@ -83,9 +84,10 @@ class CacheScreen(Screen):
         self.load_keys(0)
 
     def sample(self) -> None:
-        skills = self.app.ws.skills
-        run_backend(self, lambda: (skills.stats(), skills.redis_state()), done=self._show_stats,
-                    name="cache-stats", group="cache-stats", exclusive=True)
+        ws = self.app.ws
+        run_backend(self, lambda: (ws.skills.stats(), ws.skills.redis_state()),
+                    done=self._show_stats, name="cache-stats", group="cache-stats",
+                    exclusive=True)
 
     def _show_stats(self, result: tuple[dict[str, TierStats], RedisState]) -> None:
         stats, state = result
@@ -144,9 +146,9 @@ class CacheScreen(Screen):
 
     # -- keys -----------------------------------------------------------------------
     def load_keys(self, cursor: int) -> None:
-        skills = self.app.ws.skills
-        run_backend(self, lambda: skills.redis_keys(cursor, KEYS_PER_PAGE), done=self._show_keys,
-                    failed=self._keys_failed, notify=False, name="redis-keys",
+        ws = self.app.ws
+        run_backend(self, lambda: ws.skills.redis_keys(cursor, KEYS_PER_PAGE),
+                    done=self._show_keys, failed=self._keys_failed, notify=False, name="redis-keys",
                     group="cache-keys", exclusive=True)
 
     def _show_keys(self, page: KeyPage) -> None:
@@ -159,7 +161,8 @@ class CacheScreen(Screen):
         self._next_cursor = page.cursor
         more = "more: ]" if page.cursor else "end of keys"
         number = len(self._cursors)
-        shown = f"{len(page.keys)} key(s) on page {number}" if page.keys else "no keys of ours in Redis"
+        shown = (f"{len(page.keys)} key(s) on page {number}" if page.keys
+                 else "no keys of ours in Redis")
         self.query_one("#keys-status", Static).update(f"{shown} · {more} · x evicts one, "
                                                       "X evicts all of ours")
 
@@ -199,8 +202,8 @@ class CacheScreen(Screen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                skills = self.app.ws.skills
-                run_backend(self, lambda: skills.evict(key), done=self._evicted_one,
+                ws = self.app.ws
+                run_backend(self, lambda: ws.skills.evict(key), done=self._evicted_one,
                             name="evict-key")
 
         body = (f"Delete {key} from Redis?\nThe skill itself is safe on disk; the next read "
@@ -216,8 +219,8 @@ class CacheScreen(Screen):
         if not self._configured():
             self.notify("No Redis configured: nothing to evict.", timeout=3)
             return
-        skills = self.app.ws.skills
-        run_backend(self, skills.evict_all_preview, done=self._confirm_evict_all,
+        ws = self.app.ws
+        run_backend(self, lambda: ws.skills.evict_all_preview(), done=self._confirm_evict_all,
                     name="count-keys")
 
     def _confirm_evict_all(self, count: int) -> None:
@@ -227,8 +230,9 @@ class CacheScreen(Screen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                skills = self.app.ws.skills
-                run_backend(self, skills.evict_all, done=self._evicted_all, name="evict-all")
+                ws = self.app.ws
+                run_backend(self, lambda: ws.skills.evict_all(), done=self._evicted_all,
+                            name="evict-all")
 
         body = (f"Delete all {count:,} key(s) under {self.app.ws.redis_prefix} from Redis?\n"
                 "Other applications' keys are not touched. Skills stay on disk; reads "

@@ -40,8 +40,8 @@ class SkillActions:
         skill_id = self._require_selection("edit")
         if skill_id is None:
             return
-        skills = self.app.ws.skills
-        run_backend(self, lambda: skills.get_with_tier(skill_id), done=self._open_editor_on,
+        ws = self.app.ws
+        run_backend(self, lambda: ws.skills.get_with_tier(skill_id), done=self._open_editor_on,
                     name="load-skill")
 
     def _open_editor_on(self, served: Any) -> None:
@@ -52,7 +52,7 @@ class SkillActions:
 
     def _edit_invalid(self, filename: str) -> None:
         """Repair an invalid file in the editor: its raw text, saved over exactly its hash."""
-        skills = self.app.ws.skills
+        ws = self.app.ws
         ident = filename.removesuffix(".json")
 
         def failed(exc: BaseException) -> None:
@@ -68,7 +68,7 @@ class SkillActions:
             self.notify(f"{filename} cannot be opened here ({describe_error(exc)}); "
                         "fix it with o ($EDITOR).", title="Invalid file", severity="warning")
 
-        run_backend(self, lambda: skills.get(ident), done=lambda _: self.action_refresh(),
+        run_backend(self, lambda: ws.skills.get(ident), done=lambda _: self.action_refresh(),
                     failed=failed, notify=False, name="load-invalid-skill")
 
     def action_new(self) -> None:
@@ -80,8 +80,9 @@ class SkillActions:
         skill_id = self._require_selection("duplicate")
         if skill_id is None:
             return
-        skills = self.app.ws.skills
-        run_backend(self, lambda: skills.get(skill_id), done=self._duplicate_of, name="load-skill")
+        ws = self.app.ws
+        run_backend(self, lambda: ws.skills.get(skill_id), done=self._duplicate_of,
+                    name="load-skill")
 
     def _duplicate_of(self, skill: Any) -> None:
         data = json.loads(skill.to_text())
@@ -90,10 +91,12 @@ class SkillActions:
         data["id"] = f"{skill.id}-copy"[:128]
         data["name"] = f"{skill.name} (copy)"
         self._push_editor(json.dumps(data, indent=2, ensure_ascii=False) + "\n", skill_id=None,
-                          expected=None, heading=f"Duplicate of {skill.id} — pick a new id, then ctrl+s")
+                          expected=None,
+                          heading=f"Duplicate of {skill.id} — pick a new id, then ctrl+s")
 
     def _push_editor(self, text: str, *, skill_id: str | None, expected: Any, heading: str) -> None:
-        screen = SkillEditorScreen(text, skill_id=skill_id, expected=expected, validate=Skill.from_dict,
+        screen = SkillEditorScreen(text, skill_id=skill_id, expected=expected,
+                                   validate=Skill.from_dict,
                                    heading=heading)
         self.app.push_screen(screen, self._editor_closed)
 
@@ -107,8 +110,8 @@ class SkillActions:
         skill_id = self._require_selection("delete")
         if skill_id is None:
             return
-        skills = self.app.ws.skills
-        run_backend(self, lambda: skills.get_with_tier(skill_id), done=self._confirm_delete,
+        ws = self.app.ws
+        run_backend(self, lambda: ws.skills.get_with_tier(skill_id), done=self._confirm_delete,
                     name="load-skill")
 
     def _confirm_delete(self, served: Any) -> None:
@@ -124,7 +127,7 @@ class SkillActions:
         self.app.push_screen(ConfirmScreen("Delete skill", body, confirm_label="Delete"), answered)
 
     def _delete(self, skill: Any, expected: str) -> None:
-        skills = self.app.ws.skills
+        ws = self.app.ws
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, Conflict):
@@ -139,7 +142,7 @@ class SkillActions:
             self.selected_id = None
             self.load_page()
 
-        run_backend(self, lambda: skills.delete(skill.id, expected=expected),
+        run_backend(self, lambda: ws.skills.delete(skill.id, expected=expected),
                     done=done, failed=failed, notify=False, name="delete-skill")
 
     # -- $EDITOR ----------------------------------------------------------------------
@@ -155,7 +158,8 @@ class SkillActions:
             return
         try:
             with self.app.suspend():
-                code = subprocess.call([*shlex.split(command), str(path)])  # noqa: S603 - the user's own editor
+                # The user's own editor, on the file itself; the app is suspended meanwhile.
+                code = subprocess.call([*shlex.split(command), str(path)])  # noqa: S603
         except Exception as exc:  # noqa: BLE001 - no terminal to hand over, editor missing...
             self.notify(f"Could not run {command!r}: {exc}", title="$EDITOR", severity="error")
             return

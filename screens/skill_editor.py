@@ -54,7 +54,8 @@ def line_of_key(text: str, key: str) -> int | None:
     return best[1] if best else None
 
 
-def check_skill_text(text: str, validate: Callable[[dict[str, Any]], Any]) -> tuple[Any, Problem | None]:
+def check_skill_text(text: str, validate: Callable[[dict[str, Any]], Any],
+                     ) -> tuple[Any, Problem | None]:
     """Parse and validate editor text; returns (the validated skill, None) or (None, problem)."""
     try:
         data = json.loads(text)
@@ -185,7 +186,8 @@ class SkillEditorScreen(Screen[EditResult]):
         screen = ConflictScreen(mine.id, self.text, theirs_text, theirs_label=label,
                                 creating=creating)
         self.app.push_screen(
-            screen, lambda choice: self._resolve(choice, mine, exc.theirs, theirs_text, theirs_hash))
+            screen,
+            lambda choice: self._resolve(choice, mine, exc.theirs, theirs_text, theirs_hash))
 
     def _resolve(self, choice: str | None, mine: Any, theirs: Any, theirs_text: str | None,
                  theirs_hash: str | None) -> None:

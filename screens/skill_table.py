@@ -70,8 +70,8 @@ class LiveRows:
             return
         table = self.query_one("#skills-table", DataTable)
         if event.kind != "skill.deleted" and event.subject in table.rows:
-            skills = self.app.ws.skills
-            run_backend(self, lambda: skills.get(event.subject), done=self._update_row,
+            ws = self.app.ws
+            run_backend(self, lambda: ws.skills.get(event.subject), done=self._update_row,
                         name="refresh-skill", notify=False,
                         failed=lambda _: self._reload_soon())
         else:

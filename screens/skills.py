@@ -122,14 +122,16 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
     # -- loading ------------------------------------------------------------------
     def action_refresh(self) -> None:
         self.load_page()
-        run_backend(self, self.app.ws.skills.invalid, done=self._show_invalid,
+        ws = self.app.ws
+        run_backend(self, lambda: ws.skills.invalid(), done=self._show_invalid,
                     name="list-invalid-skills", group="skills-invalid", exclusive=True)
 
     def load_page(self) -> None:
-        skills = self.app.ws.skills
+        # ws.skills is built on first use (it touches disk and Redis): only in workers.
+        ws = self.app.ws
         query = dict(offset=self.page_offset, limit=self.page_size, sort=self.sort_key,
                      descending=self.descending, tag=self.filter_tag, text=self.filter_text)
-        run_backend(self, lambda: skills.list(**query),
+        run_backend(self, lambda: ws.skills.list(**query),
                     done=self._show_page, name="list-skills", group="skills-page", exclusive=True)
 
     def _show_page(self, page: Any) -> None:
@@ -155,7 +157,8 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
     def _empty_reason(self) -> str:
         if self.filter_tag or self.filter_text:
             return "No skill matches the filter. Press / and change it, or clear it."
-        return "No skills yet. Press n to create one, or import a folder with `storeroom skills import`."
+        return ("No skills yet. Press n to create one, or import a folder with "
+                "`storeroom skills import`.")
 
     def _update_status(self, shown: int) -> None:
         arrow = "↓" if self.descending else "↑"

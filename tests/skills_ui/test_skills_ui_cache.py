@@ -127,3 +127,31 @@ def _warm_without_redis(ws) -> None:  # noqa: ANN001
     for _ in range(2):
         for ident in ids:
             ws.skills.get(ident)
+
+
+async def test_keys_page_forward_and_back_by_scan_cursor(ws_root: Path, redis_url: str,
+                                                         monkeypatch) -> None:  # noqa: ANN001
+    import screens.cache
+
+    monkeypatch.setattr(screens.cache, "KEYS_PER_PAGE", 10)
+    with open_ws(ws_root, STOREROOM_REDIS_URL=redis_url) as ws:
+        _warm(ws, 40)
+        app = make_app(ws, mode="cache")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _ready(pilot)
+            await wait_for(pilot, lambda: "more: ]" in _text(app, "#keys-status"), what="page 1")
+            first = [str(key.value) for key in _keys(app).rows]
+            assert 0 < len(first) < 40
+            seen = set(first)
+            while "more: ]" in _text(app, "#keys-status"):
+                before = [str(key.value) for key in _keys(app).rows]
+                await pilot.press("right_square_bracket")
+                await wait_for(pilot, lambda b=before: [str(k.value) for k in _keys(app).rows] != b
+                               or "end of keys" in _text(app, "#keys-status"), what="next page")
+                seen |= {str(key.value) for key in _keys(app).rows}
+            assert len(seen) == 40  # every key of ours, once the scan completes
+            while "page 1 " not in _text(app, "#keys-status"):
+                await pilot.press("left_square_bracket")
+                await pilot.pause(0.1)
+            await wait_for(pilot, lambda: [str(k.value) for k in _keys(app).rows] == first,
+                           what="back on page 1")

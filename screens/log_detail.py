@@ -35,8 +35,9 @@ def status_text(status: str) -> Text:
 def row_cells(run: RunLog) -> tuple[object, ...]:
     """The table cells of one run (times in UTC, so every viewer sees the same)."""
     error = (run.error or "").replace("\n", " ")
-    return (run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.workflow_id,
-            f"v{run.workflow_version}", status_text(run.status), human_ms(run.duration_ms),
+    return (run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            f"{run.workflow_id} v{run.workflow_version}", status_text(run.status),
+            human_ms(run.duration_ms),
             Text(error[:60] + ("…" if len(error) > 60 else ""), style="red" if error else ""))
 
 

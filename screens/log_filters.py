@@ -16,7 +16,7 @@ from backend.logs import LogFilter
 from backend.logs.validate import to_utc
 
 STATUS_CHOICES: list[tuple[str, frozenset[str]]] = [
-    ("failed (failure + timeout)", frozenset({"failure", "timeout"})),
+    ("failure or timeout", frozenset({"failure", "timeout"})),
     ("success", frozenset({"success"})),
     ("failure", frozenset({"failure"})),
     ("timeout", frozenset({"timeout"})),

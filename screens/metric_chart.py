@@ -33,9 +33,9 @@ def rate_text(rate: float | None) -> Text:
     return Text(f"{rate:.1%}", style=style)
 
 
-def summary_cells(s: Summary, daily: list[SeriesPoint] | None) -> tuple[Any, ...]:
+def summary_cells(s: Summary, daily: list[SeriesPoint] | None, days: int) -> tuple[Any, ...]:
     version = f"v{s.workflow_version}" if s.workflow_version is not None else "all"
-    spark = sparkline([p.executions for p in daily]) if daily else Text("")
+    spark = sparkline([p.executions for p in daily] if daily else [0] * days)
     return (s.workflow_id, version, f"{s.executions:,}", rate_text(s.success_rate),
             human_ms(s.p50_ms), human_ms(s.p95_ms), spark)
 
@@ -54,9 +54,10 @@ def merge_days(axis: list[date], series: list[list[SeriesPoint]]) -> list[Series
 def draw(plt: Any, title: str, axis: list[date], points: list[SeriesPoint]) -> None:
     """Mean duration (s, left axis) and success rate (%, right axis) per day."""
     plt.clear_figure()
-    plt.title(title)
-    if not points:
+    if not any(p.executions for p in points):
+        plt.title(f"{title.split(':')[0]}: no runs in the last {len(axis)} days")
         return
+    plt.title(title)
     xs = list(range(len(axis)))
     with_runs = [(x, p) for x, p in zip(xs, points, strict=True) if p.executions]
     if with_runs:

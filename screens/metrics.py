@@ -114,7 +114,7 @@ class MetricsScreen(Screen):
         rows = self._rows(data)
         for summary, daily in rows:
             key = f"{summary.workflow_id}|{summary.workflow_version or ''}"
-            table.add_row(*summary_cells(summary, daily), key=key)
+            table.add_row(*summary_cells(summary, daily, DAYS), key=key)
         runs = sum(s.executions for s in data.summaries)
         view = "versions" if self._by_version else "workflows"
         self.query_one("#metrics-status", Static).update(
@@ -150,7 +150,7 @@ class MetricsScreen(Screen):
             points = merge_days(data.axis, series) if series else []
         name = f"{workflow_id} v{version}" if version is not None else f"{workflow_id} (all versions)"
         plot = self.query_one("#metrics-plot", PlotextPlot)
-        draw(plot.plt, f"{name}: mean duration (s) and success % per day", data.axis, points)
+        draw(plot.plt, f"{name}: per day", data.axis, points)
         plot.refresh()
 
 

@@ -145,13 +145,15 @@ def _apply_existing(index: SkillIndex, ids: list[str], report: SyncReport) -> No
 
 def _invalidate_tiers(index: SkillIndex, report: SyncReport) -> None:
     ids = [*report.added, *report.changed, *report.removed, *report.invalid]
-    if not ids:
+    # Only a store this process already opened has tiers to drop; building one here (from the
+    # watcher thread, maybe while the workspace closes) would race its shutdown.
+    store = index.ws.__dict__.get("skills")
+    if not ids or store is None or getattr(index.ws, "_closed", False):
         return
     try:
-        store = index.ws.skills
         for ident in ids:
             store.invalidate(ident)
-    except Exception:  # noqa: BLE001 - the cache tiers re-check files anyway; never stop indexing
+    except Exception:  # noqa: BLE001 - the tiers re-check file fingerprints anyway; keep indexing
         log.debug("tier invalidation failed", exc_info=True)
 
 

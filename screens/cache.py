@@ -30,10 +30,12 @@ class CacheScreen(Screen):
 
     BINDINGS = [
         Binding("r", "refresh", "Refresh", id="cache.refresh"),
-        Binding("x,delete", "evict", "Evict key", id="cache.evict"),
+        Binding("x,delete", "evict", "Evict key", id="cache.evict", key_display="x/del"),
         Binding("X", "evict_all", "Evict all ours", id="cache.evict-all"),
-        Binding("right_square_bracket", "keys_page(1)", "Next keys", id="cache.next-keys"),
-        Binding("left_square_bracket", "keys_page(-1)", "Prev keys", id="cache.prev-keys"),
+        Binding("right_square_bracket", "keys_page(1)", "Next keys", id="cache.next-keys",
+                key_display="]"),
+        Binding("left_square_bracket", "keys_page(-1)", "Prev keys", id="cache.prev-keys",
+                key_display="["),
     ]
 
     def __init__(self) -> None:

@@ -29,21 +29,23 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
     """Browse and edit skills (actions live in :class:`SkillActions`)."""
 
     BINDINGS = [
-        Binding("slash", "focus_filter", "Filter", id="skills.filter"),
+        Binding("slash", "focus_filter", "Filter", id="skills.filter", key_display="/"),
         Binding("e", "edit", "Edit", id="skills.edit"),
         Binding("n", "new", "New", id="skills.new"),
         Binding("d", "duplicate", "Dup", id="skills.duplicate"),
-        Binding("x,delete", "delete", "Delete", id="skills.delete"),
+        Binding("x,delete", "delete", "Delete", id="skills.delete", key_display="x/del"),
         Binding("o", "open_external", "$EDITOR", id="skills.open-external"),
         Binding("s", "cycle_sort", "Sort", id="skills.sort"),
         Binding("S", "reverse_sort", "Reverse sort", id="skills.reverse", show=False),
-        Binding("left_square_bracket", "page(-1)", "Prev page", id="skills.prev-page"),
-        Binding("right_square_bracket", "page(1)", "Next page", id="skills.next-page"),
+        Binding("left_square_bracket", "page(-1)", "Prev page", id="skills.prev-page",
+                key_display="["),
+        Binding("right_square_bracket", "page(1)", "Next page", id="skills.next-page",
+                key_display="]"),
         # priority: the table would otherwise scroll by a screenful on pgup/pgdn.
         Binding("pageup", "page(-1)", "Prev page", id="skills.prev-page-key", show=False,
-                priority=True),
+                key_display="pgup", priority=True),
         Binding("pagedown", "page(1)", "Next page", id="skills.next-page-key", show=False,
-                priority=True),
+                key_display="pgdn", priority=True),
         Binding("r", "refresh", "Refresh", id="skills.refresh", show=False),
     ]
 

@@ -7,18 +7,21 @@ views are cached per generation, so paging through a list costs a slice.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat as statmod
 import threading
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import ValidationError
+from . import catalogue_cache
 from .files import FileRead, Fingerprint, TooLarge, is_racy, read_file
 from .model import Skill, parse_skill_text, validate_id
 from .results import InvalidFile, SkillSummary, SortKey
 
+log = logging.getLogger(__name__)
 SORT_KEYS: dict[str, object] = {
     "id": lambda s: s.id,
     "name": lambda s: (s.name.casefold(), s.id),
@@ -73,7 +76,7 @@ def load_row(folder: str, name: str, max_bytes: int) -> tuple[Row, Skill | None,
         bad = InvalidFile(stem, name, exc.message, read.hash, len(read.raw))
         return Row(read.fp, racy, None, bad), None, read
     summary = summarise(skill, read.hash, len(read.raw))
-    return Row(read.fp, racy, summary, None, _haystack(summary)), skill, read
+    return Row(read.fp, racy, summary, None), skill, read
 
 
 def _haystack(s: SkillSummary) -> str:
@@ -81,70 +84,209 @@ def _haystack(s: SkillSummary) -> str:
 
 
 class Catalogue:
-    def __init__(self, folder: str, max_bytes: int) -> None:
+    """Summary rows of every file in the folder.
+
+    ``refresh()`` (what ``list`` calls) scans names only: added and removed files show at
+    once, rows we wrote or were told about (``mark``) are re-read. Whether a file was
+    edited in place is found by ``verify()`` (one stat per file), which ``refresh`` runs
+    in the background when the last check is older than ``verify_every`` seconds, or
+    inline with ``refresh(verify=True)``. The rows persist in ``cache_path`` between runs.
+    """
+
+    def __init__(self, folder: str, max_bytes: int, cache_path: str | None = None,
+                 on_change: Callable[[int], None] | None = None, verify_every: float = 1.0) -> None:
         self.folder = folder
         self.max_bytes = max_bytes
+        self.cache_path = cache_path
+        self.on_change = on_change
+        self.verify_every = verify_every
         self._rows: dict[str, Row] = {}   # file name -> row
         self._lock = threading.RLock()
         self._generation = 0
         self._views: dict[tuple, list[SkillSummary]] = {}
-        self._pool: ThreadPoolExecutor | None = None
+        self._started = False
+        self._start_lock = threading.Lock()
+        self._loading = False
+        self._verified_at = 0.0
+        self._verifying = False
+        self._saved_generation = 0
 
     # -- keeping fresh ---------------------------------------------------------------
-    def refresh(self) -> None:
-        """Bring every row up to date with the folder (stat all, read the changed)."""
-        todo: list[str] = []
-        seen: set[str] = set()
+    @property
+    def ready(self) -> bool:
+        """True once the rows were loaded (from the cache or by reading every file)."""
+        return self._started
+
+    def _ensure_started(self) -> bool:
+        """Load the rows once: from the persisted cache (checked later like any row),
+        else by reading every file. Returns True if it read every file."""
+        if self._started:
+            return False
+        with self._start_lock:
+            if self._started:
+                return False
+            cached = catalogue_cache.load(self.cache_path, self.folder) if self.cache_path else None
+            if cached:
+                rows = {name: Row(fp, racy, summary, invalid)
+                        for name, (fp, racy, summary, invalid) in cached.items()}
+                with self._lock:
+                    for name, row in rows.items():
+                        self._rows.setdefault(name, row)  # a save meanwhile is newer
+                    self._bump()
+                    self._saved_generation = self._generation
+            else:
+                self.verify()
+            self._started = True
+            return not cached
+
+    def load_in_background(self, then: Callable[[int], None] | None = None) -> None:
+        """Start loading the rows on a thread (``then(row count)`` when done)."""
+        if self._started or self._loading:
+            return
+        self._loading = True
+
+        def run() -> None:
+            try:
+                self._ensure_started()
+                self.refresh()
+                if then is not None:
+                    then(len(self._rows))
+            except Exception:  # noqa: BLE001 - the next list() loads synchronously instead
+                log.exception("loading the skills catalogue failed")
+            finally:
+                self._loading = False
+
+        threading.Thread(target=run, name="skills-catalogue-load", daemon=True).start()
+
+    def quick_page(self, offset: int, limit: int, descending: bool) -> tuple[list[SkillSummary], int, int]:
+        """A page in id order before the rows are loaded: list the names, read only the
+        page's files. Returns (items, estimated total, invalid files seen)."""
         try:
-            entries = os.scandir(self.folder)
+            names = sorted((n for n in os.listdir(self.folder) if n.endswith(".json") and not n.startswith(".")),
+                           reverse=descending)
         except FileNotFoundError:
-            entries = None
+            names = []
+        items: list[SkillSummary] = []
+        invalid = 0
+        skipped = 0
+        for name in names:
+            if len(items) >= limit:
+                break
+            try:
+                row = load_row(self.folder, name, self.max_bytes)[0]
+            except OSError:
+                continue
+            if row.summary is None:
+                invalid += 1
+                continue
+            if skipped < offset:  # an offset counts valid skills, like the full list
+                skipped += 1
+                continue
+            items.append(row.summary)
+        return items, len(names) - invalid, invalid
+
+    def refresh(self, verify: bool = False) -> None:
+        """Bring the rows up to date: names always, contents by fingerprint (see class doc)."""
+        if self._ensure_started():
+            return  # every file was just read
+        if verify:
+            self.verify()
+            return
+        try:
+            names = {n for n in os.listdir(self.folder) if n.endswith(".json") and not n.startswith(".")}
+        except FileNotFoundError:
+            names = set()
         with self._lock:
-            if entries is not None:
-                with entries:
-                    for entry in entries:
-                        name = entry.name
-                        if name.startswith(".") or not name.endswith(".json"):
-                            continue
-                        try:
-                            st = entry.stat()
-                        except OSError:
-                            continue
-                        if not statmod.S_ISREG(st.st_mode):
-                            continue
-                        seen.add(name)
-                        row = self._rows.get(name)
-                        if row is None or row.racy or not row.fp.matches(st):
-                            todo.append(name)
-            gone = self._rows.keys() - seen
+            gone = self._rows.keys() - names
             for name in gone:
                 del self._rows[name]
+            todo = [n for n in names if (row := self._rows.get(n)) is None or row.racy]
             if todo:
                 self._load(todo)
             if gone or todo:
                 self._bump()
+        if time.monotonic() - self._verified_at > self.verify_every:
+            self._verify_later()
+
+    def verify(self) -> int:
+        """Stat every file and re-read the changed ones; returns how many rows changed."""
+        self._verified_at = time.monotonic()
+        stats: dict[str, os.stat_result] = {}
+        try:
+            with os.scandir(self.folder) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.startswith(".") or not name.endswith(".json"):
+                        continue
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        continue
+                    if statmod.S_ISREG(st.st_mode):
+                        stats[name] = st
+        except FileNotFoundError:
+            pass
+        with self._lock:
+            gone = self._rows.keys() - stats.keys()
+            for name in gone:
+                del self._rows[name]
+            todo = [n for n, st in stats.items()
+                    if (row := self._rows.get(n)) is None or row.racy or not row.fp.matches(st)]
+            if todo:
+                self._load(todo)
+            changed = len(gone) + len(todo)
+            if changed:
+                self._bump()
+        if changed and len(todo) >= 64:
+            self.save()
+        return changed
+
+    def _verify_later(self) -> None:
+        with self._lock:
+            if self._verifying:
+                return
+            self._verifying = True
+
+        def run() -> None:
+            try:
+                changed = self.verify()
+                if changed and self.on_change is not None:
+                    self.on_change(changed)
+            except Exception:  # noqa: BLE001 - a background check must never crash the app
+                log.exception("skills catalogue check failed")
+            finally:
+                self._verifying = False
+
+        threading.Thread(target=run, name="skills-catalogue-verify", daemon=True).start()
 
     def _load(self, names: list[str]) -> None:
-        def one(name: str) -> tuple[str, Row | None]:
+        for name in names:
             try:
-                return name, load_row(self.folder, name, self.max_bytes)[0]
+                self._rows[name] = load_row(self.folder, name, self.max_bytes)[0]
             except FileNotFoundError:
-                return name, None
-            except OSError as exc:
-                return name, Row(Fingerprint(-1, -1, -1), True, None,
-                                 InvalidFile(name[:-5], name, f"cannot read: {exc.strerror}", None, 0))
-
-        if len(names) > 256:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="skills-catalogue")
-            results: Iterable[tuple[str, Row | None]] = self._pool.map(one, names, chunksize=128)
-        else:
-            results = map(one, names)
-        for name, row in results:
-            if row is None:
                 self._rows.pop(name, None)
-            else:
-                self._rows[name] = row
+            except OSError as exc:
+                self._rows[name] = Row(Fingerprint(-1, -1, -1), True, None,
+                                       InvalidFile(name[:-5], name, f"cannot read: {exc.strerror}", None, 0))
+
+    def save(self) -> None:
+        """Persist the rows (derived state) if they changed since the last save."""
+        if self.cache_path is None:
+            return
+        with self._lock:
+            if self._generation == self._saved_generation:
+                return
+            generation = self._generation
+            rows = {n: (r.fp, r.racy, r.summary, r.invalid) for n, r in self._rows.items()}
+        catalogue_cache.save(self.cache_path, self.folder, rows)
+        self._saved_generation = generation
+
+    def mark(self, name: str) -> None:
+        """Re-read this file on the next refresh (a watcher saw it change)."""
+        with self._lock:
+            row = self._rows.get(name)
+            if row is not None:
+                row.racy = True
 
     def _bump(self) -> None:
         self._generation += 1
@@ -157,15 +299,15 @@ class Catalogue:
                 if self._rows.pop(name, None) is not None:
                     self._bump()
             else:
-                if row.summary is not None and not row.haystack:
-                    row.haystack = _haystack(row.summary)
                 self._rows[name] = row
                 self._bump()
 
     def forget_all(self) -> None:
+        """Re-check every row on the next refresh."""
         with self._lock:
             for row in self._rows.values():
                 row.racy = True
+            self._verified_at = 0.0
             self._bump()
 
     # -- views ------------------------------------------------------------------------
@@ -179,6 +321,10 @@ class Catalogue:
             if cached is not None:
                 return cached
             needle = key[3]
+            if needle is not None:  # built on first text search, kept until the row changes
+                for r in self._rows.values():
+                    if r.summary is not None and not r.haystack:
+                        r.haystack = _haystack(r.summary)
             rows = [r for r in self._rows.values() if r.summary is not None
                     and (tag is None or tag in r.summary.tags)
                     and (needle is None or needle in r.haystack)]
@@ -206,5 +352,4 @@ class Catalogue:
             return sorted(self._rows)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        self.save()

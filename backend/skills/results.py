@@ -52,6 +52,9 @@ class Page:
     offset: int
     limit: int
     invalid: int = 0  # invalid files in the folder (see ``SkillStore.invalid()``)
+    # False for the quick first page shown while the catalogue loads: ``total`` then
+    # counts files not yet checked; a ``skills.catalogue`` event follows when it is exact.
+    complete: bool = True
 
 
 class Served:

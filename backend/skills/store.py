@@ -94,7 +94,8 @@ class SkillStore:
         audit = ws.audit
         self._auditq = AuditQueue(audit.append, self._audit_failed)
         self._memc = self._stats.tiers["memory"]
-        self.catalogue = Catalogue(self.folder, self.max_bytes)
+        self.catalogue = Catalogue(self.folder, self.max_bytes, str(ws.paths.state / "skills-catalogue.json"),
+                                   on_change=self._catalogue_changed)
         rc = ws.settings.redis
         self._redis: RedisTier | None = None
         if rc.url:
@@ -232,13 +233,26 @@ class SkillStore:
         return os.path.isfile(self._path(validate_id(ident)))
 
     def list(self, offset: int = 0, limit: int = 50, sort: SortKey = "id", descending: bool = False,
-             tag: str | None = None, text: str | None = None) -> Page:
+             tag: str | None = None, text: str | None = None, verify: bool = False) -> Page:
         """A page of valid skills. ``tag`` matches a tag exactly; ``text`` is a
-        case-insensitive substring of id, name, description or tags."""
+        case-insensitive substring of id, name, description or tags.
+
+        Added, removed and saved files show at once. A file edited in place by another
+        program shows after the background check (a ``skills.catalogue`` event says when)
+        or at once with ``verify=True`` (one stat per file) or after ``invalidate(id)``.
+        """
         offset, limit = max(0, int(offset)), max(0, int(limit))
-        self.catalogue.refresh()
+        if not self.catalogue.ready and sort == "id" and not tag and not text and not verify:
+            # Cold start: the default view's first page from the names alone; the rows load behind it.
+            items, total, bad = self.catalogue.quick_page(offset, limit, descending)
+            self.catalogue.load_in_background(self._catalogue_changed)
+            return Page(items, total, offset, limit, bad, complete=False)
+        self.catalogue.refresh(verify=verify)
         items = self.catalogue.view(sort, descending, tag or None, text or None)
         return Page(items[offset:offset + limit], len(items), offset, limit, len(self.catalogue.invalid()))
+
+    def _catalogue_changed(self, count: int) -> None:
+        self.ws.events.emit("skills.catalogue", "skills", f"{count} skill files changed on disk", changed=count)
 
     def invalid(self) -> list[InvalidFile]:
         """Files in skills/ that are not usable skills, with the reason (sorted by name)."""
@@ -403,10 +417,7 @@ class SkillStore:
         """Drop ``ident`` from memory (the watcher calls this on file events). Redis
         copies need no delete: they are checked against the file before use."""
         self._mem.drop(ident)
-        with self.catalogue._lock:
-            row = self.catalogue._rows.get(ident + ".json")
-            if row is not None:
-                row.racy = True
+        self.catalogue.mark(ident + ".json")
 
     def invalidate_all(self) -> None:
         """Drop every memory entry and re-check every catalogue row on the next list."""

@@ -1,0 +1,91 @@
+"""The catalogue behind list(): quick first page, persisted rows, in-place edits found."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+from conftest import make_workspace, sample
+
+
+def _write_many(root: Path, count: int) -> None:
+    with make_workspace(root) as ws:
+        folder = ws.paths.skills
+        for i in range(count):
+            s = sample(f"c{i:03d}", name=f"Name {count - i:03d}")
+            (folder / f"{s.id}.json").write_bytes(s.to_bytes())
+        (folder / "zz-broken.json").write_bytes(b"{")
+
+
+def test_cold_first_page_then_exact(tmp_path: Path) -> None:
+    root = tmp_path / "w"
+    _write_many(root, 120)
+    with make_workspace(root) as ws:
+        done = threading.Event()
+        ws.events.subscribe(lambda e: done.set() if e.kind == "skills.catalogue" else None)
+        quick = ws.skills.list(limit=10, offset=5)
+        assert [s.id for s in quick.items] == [f"c{i:03d}" for i in range(5, 15)]
+        assert not quick.complete and quick.total == 121  # the broken file is not checked yet
+        assert done.wait(5.0)
+        exact = ws.skills.list(limit=10, sort="name")
+        assert exact.complete and exact.total == 120 and exact.invalid == 1
+        assert exact.items[0].id == "c119"
+
+
+def test_rows_persist_and_in_place_edits_are_found(tmp_path: Path) -> None:
+    root = tmp_path / "w"
+    _write_many(root, 20)
+    with make_workspace(root) as ws:
+        assert ws.skills.list(sort="name").total == 20
+    cache = root / ".storeroom" / "skills-catalogue.json"
+    assert cache.exists() and len(json.loads(cache.read_bytes())["rows"]) == 21
+    # edited in place while storeroom was closed: same name, new content and mtime
+    path = root / "skills" / "c007.json"
+    data = json.loads(path.read_bytes())
+    data["description"] = "edited while closed"
+    path.write_text(json.dumps(data, indent=2))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+    with make_workspace(root) as ws:
+        page = ws.skills.list(sort="name", verify=True)
+        assert {s.id: s.description for s in page.items}["c007"] == "edited while closed"
+    with make_workspace(root) as ws:
+        changed = threading.Event()
+        ws.events.subscribe(lambda e: changed.set() if e.kind == "skills.catalogue" else None)
+        data["description"] = "edited again"
+        path.write_text(json.dumps(data, indent=2))
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 9_000_000_000))
+        ws.skills.list(sort="name")  # from the cache, and a background check starts
+        assert changed.wait(5.0)
+        page = ws.skills.list(sort="name")
+        assert {s.id: s.description for s in page.items}["c007"] == "edited again"
+
+
+def test_damaged_cache_is_rebuilt(tmp_path: Path) -> None:
+    root = tmp_path / "w"
+    _write_many(root, 5)
+    cache = root / ".storeroom" / "skills-catalogue.json"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(b"\x00not json")
+    with make_workspace(root) as ws:
+        assert ws.skills.list(sort="version").total == 5
+        ws.skills.put(sample("new-one"))
+    assert "new-one.json" in json.loads(cache.read_bytes())["rows"]
+
+
+def test_watcher_invalidate_refreshes_a_row(tmp_path: Path) -> None:
+    with make_workspace(tmp_path / "w") as ws:
+        saved = ws.skills.put(sample("x1"))
+        time.sleep(0.12)  # past the racy window: the row is now trusted on its fingerprint
+        ws.skills.list(sort="name", verify=True)
+        assert ws.skills.list(sort="name").items[0].name == "Skill x1"
+        path = tmp_path / "w" / "skills" / "x1.json"
+        before = path.stat()
+        path.write_bytes(saved.evolve(name="Skill y1").to_bytes())  # same size, in place
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the old mtime
+        assert ws.skills.list(sort="name", verify=True).items[0].name == "Skill x1"  # invisible...
+        ws.skills.invalidate("x1")  # ...until the folder watcher says so
+        assert ws.skills.list(sort="name").items[0].name == "Skill y1"
+        assert ws.skills.get("x1").name == "Skill y1"

@@ -175,7 +175,9 @@ class MigrateScreen(Screen):
         for t in plan.tables:
             table.add_row(t.table, f"{t.rows:,}", f"{t.bad_rows:,}" if t.bad_rows else "")
         self.query_one("#mig-notes", Static).update(plan_notes(plan))
-        self.query_one(ProgressPanel).note("plan ready: press r to run")
+        panel = self.query_one(ProgressPanel)
+        panel.reset({t.table: t.rows for t in plan.tables})
+        panel.note("plan ready: press r to run")
 
     def action_run(self) -> None:
         if not self._need_target() or self._busy():

@@ -70,9 +70,17 @@ class ProgressPanel(Vertical):
     def note(self, text: str) -> None:
         self.query_one("#mig-rate", Static).update(text)
 
+    def reset(self, totals: dict[str, int]) -> None:
+        """Empty bars sized to a plan's row counts."""
+        for row in self.query(TableProgress):
+            row.show(0, totals.get(row.table, 0), 0, False)
+
     def show(self, p: Progress) -> None:
         if p.phase == "verify":  # the bars keep the copy's counts; only the line moves
             self.note(f"verifying {p.table} ({p.done + 1}/{p.total} tables)")
+            return
+        if p.phase == "scan":
+            self.note(f"scanning {p.table} · {p.done:,}/{p.total:,} rows")
             return
         self.query_one("#mig-rate", Static).update(rate_line(p))
         for t in p.tables:

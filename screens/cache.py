@@ -19,7 +19,7 @@ from backend.skills.results import TIERS, KeyPage, RedisState, TierStats
 from tui.workers import run_backend
 
 from .cache_panels import RatioHistory, format_micros, redis_summary, tier_table
-from .skill_widgets import ConfirmScreen, human_bytes, human_ttl
+from .skill_widgets import ConfirmScreen, ScreenActions, human_bytes, human_ttl
 
 SAMPLE_EVERY = 3.0  # seconds between stats samples
 KEYS_PER_PAGE = 100
@@ -28,6 +28,8 @@ KEYS_PER_PAGE = 100
 class CacheScreen(Screen):
     """Memory tier, Redis tier, our Redis keys (paged SCAN) and hit ratios over time."""
 
+    PALETTE_TITLE = "Cache"
+    COMMANDS = {ScreenActions}
     BINDINGS = [
         Binding("r", "refresh", "Refresh", id="cache.refresh"),
         Binding("x,delete", "evict", "Evict key", id="cache.evict", key_display="x/del"),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime
+from functools import partial
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -129,3 +131,36 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class ScreenActions(Provider):
+    """Command-palette entries for the current screen's own bindings ("Skills: Edit (e)"),
+    so every action is reachable from ctrl+p as well as by its key."""
+
+    def _commands(self) -> list[tuple[str, str, str]]:
+        screen = self.screen
+        title = getattr(screen, "PALETTE_TITLE", type(screen).__name__)
+        seen: set[str] = set()
+        commands = []
+        for binding in type(screen).BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            if binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = binding.key_display or binding.key
+            commands.append((f"{title}: {binding.description} ({key})", binding.action,
+                             binding.tooltip or ""))
+        return commands
+
+    async def discover(self) -> Hits:
+        for text, action, help_text in self._commands():
+            yield DiscoveryHit(text, partial(self.screen.run_action, action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, action, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), partial(self.screen.run_action, action),
+                          text=text, help=help_text)

@@ -23,11 +23,14 @@ from tui.workers import run_backend
 from .skill_actions import SkillActions
 from .skill_detail import SkillDetail
 from .skill_table import COLUMNS, SORTABLE, LiveRows, cells, parse_filter
+from .skill_widgets import ScreenActions
 
 
 class SkillsScreen(SkillActions, LiveRows, Screen):
     """Browse and edit skills (actions live in :class:`SkillActions`)."""
 
+    PALETTE_TITLE = "Skills"
+    COMMANDS = {ScreenActions}
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="skills.filter", key_display="/"),
         Binding("e", "edit", "Edit", id="skills.edit"),

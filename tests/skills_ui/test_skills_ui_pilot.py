@@ -154,3 +154,23 @@ async def test_open_in_editor_without_editor_says_what_to_set(ws_root: Path, mon
             await pilot.pause()
             messages = [n.message for n in app._notifications]
             assert any("Set $EDITOR" in m for m in messages), messages
+
+
+async def test_actions_are_in_the_command_palette(ws_root: Path) -> None:
+    from textual.command import CommandList, CommandPalette
+
+    from screens.skill_editor import SkillEditorScreen
+
+    with open_ws(ws_root) as ws:
+        app = make_app(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await skills_ready(pilot)
+            await pilot.press("ctrl+p")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
+            await pilot.press(*"Skills: Edit")
+            found = app.screen.query_one(CommandList)
+            await wait_for(pilot, lambda: found.option_count > 0
+                           and "Skills: Edit" in str(found.get_option_at_index(0).prompt),
+                           what="matching command")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, SkillEditorScreen), what="editor")

@@ -174,3 +174,27 @@ async def test_actions_are_in_the_command_palette(ws_root: Path) -> None:
                            what="matching command")
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, SkillEditorScreen), what="editor")
+
+
+async def test_redis_down_detail_says_unreachable_and_edits_still_save(ws_root: Path,
+                                                                       redis_server) -> None:  # noqa: ANN001
+    url = redis_server.url
+    redis_server.stop()
+    try:
+        with open_ws(ws_root, STOREROOM_REDIS_URL=url) as ws:
+            app = make_app(ws)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await skills_ready(pilot)
+                skill_id = ids_of(app)[0]
+                await detail_shows(pilot, skill_id)
+                tiers = app.screen.query_one("#detail-tiers", Static)
+                await wait_for(pilot, lambda: "redis  unreachable" in plain(tiers), what="badge")
+                await pilot.press("d")  # duplicate + save: the file is durable without Redis
+                from screens.skill_editor import SkillEditorScreen
+                await wait_for(pilot, lambda: isinstance(app.screen, SkillEditorScreen), what="ed")
+                await pilot.press("ctrl+s")
+                await wait_for(pilot, lambda: (ws_root / "skills" / f"{skill_id}-copy.json").exists(),
+                               what="saved without Redis")
+                assert app.return_code is None
+    finally:
+        redis_server.ensure_ready()

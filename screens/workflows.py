@@ -3,8 +3,6 @@ diffs between any two versions, "new version", the skills used and the run histo
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -24,39 +22,14 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from backend.events import Event
-from backend.workflows import WorkflowDiff, WorkflowVersion, build_lineage, definition_text
+from backend.workflows import WorkflowDiff, WorkflowVersion, definition_text
 from tui.workers import run_backend
 
 from .workflow_diff import DIFF_MODES, diff_title, render_diff
 from .workflow_editor import WorkflowEditorScreen
+from .workflow_meta import load_entries, metadata_text
 from .workflow_runs import fetch_runs, render_runs
 from .workflow_tree import NodeRef, WorkflowEntry, find_node, populate, refresh_labels
-
-
-def load_entries(store: Any) -> list[WorkflowEntry]:
-    """Every workflow with its lineage (runs in a worker)."""
-    out = []
-    for summary in store.list_all():
-        stones = store.tombstones(summary.workflow_id) if summary.deleted else []
-        out.append(WorkflowEntry(summary, build_lineage(list(summary.versions), stones)))
-    return out
-
-
-def metadata_text(v: WorkflowVersion) -> Text:
-    out = Text.assemble((f"{v.workflow_id} v{v.version}", "bold"), "  ", (v.name, "italic"))
-    if v.modified:
-        out.append("   MODIFIED OUTSIDE STOREROOM ", style="bold reverse red")
-    parent = f"v{v.parent}" if v.parent else "none"
-    out.append(f"\nparent {parent}   {v.created_at}   by {v.author or '?'}   "
-               f"{v.content_hash[:19]}…", style="dim")
-    out.append(f"\n{v.message or '(no message)'}")
-    if v.modified:
-        out.append("\nThe definition no longer matches the hash written with it: the file was "
-                   "edited by hand. Store it as a new version (n) to keep the change.",
-                   style="red")
-    for warning in v.warnings:
-        out.append(f"\n⚠ {warning}", style="yellow")
-    return out
 
 
 class WorkflowsScreen(Screen):

@@ -25,8 +25,8 @@ from ..audit import current_actor
 from ..errors import Conflict, NotFound, ValidationError
 from . import diff as diffs
 from . import fileformat as ff
-from .files import ParseCache, digest, fsync_dir, scan, write_once
-from .index import MetaIndex
+from .files import ParseCache, digest, scan, write_once
+from .index import MetaIndex, paused_gc
 from .lineage import build_lineage, descendants
 from .models import (
     LineageNode,
@@ -37,6 +37,7 @@ from .models import (
     WorkflowVersion,
 )
 from .schema import check_version, check_workflow_id, content_hash, ordered, parse_definition
+from .tombstones import bury, missing_version, read_tombstones
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -103,13 +104,7 @@ class WorkflowStore:
                                tuple(self.skill_warnings(definition)))
 
     def _missing(self, workflow_id: str, version: int) -> NotFound:
-        stone = self.root / workflow_id / f"v{version}.deleted"
-        if stone.exists():
-            gone = ff.parse_tombstone(stone.read_bytes(), workflow_id, version, str(stone))
-            return NotFound("workflow version", f"{workflow_id}@v{version}",
-                            hint=f"It was deleted {gone.deleted_at} by {gone.deleted_by}.")
-        return NotFound("workflow version", f"{workflow_id}@v{version}",
-                        hint=f"See its versions with `storeroom workflows show {workflow_id}`.")
+        return missing_version(self.root / workflow_id, workflow_id, version)
 
     def list(self, workflow_id: str) -> list[VersionInfo]:
         """Metadata of every live version, oldest first (no full parse of seen files)."""
@@ -122,6 +117,10 @@ class WorkflowStore:
 
     def list_all(self) -> list[WorkflowSummary]:
         """Every workflow with its versions' metadata, by id. Folders with bad names are skipped."""
+        with paused_gc():
+            return self._list_all()
+
+    def _list_all(self) -> list[WorkflowSummary]:
         out: list[WorkflowSummary] = []
         seen: set[str] = set()
         try:
@@ -161,16 +160,8 @@ class WorkflowStore:
         return info
 
     def tombstones(self, workflow_id: str) -> list[Tombstone]:
-        folder = self._folder(workflow_id)
-        _, deleted = scan(folder)
-        out = []
-        for n in sorted(deleted):
-            path = folder / f"v{n}.deleted"
-            try:
-                out.append(ff.parse_tombstone(path.read_bytes(), workflow_id, n, str(path)))
-            except (OSError, ValidationError):
-                out.append(Tombstone(workflow_id, n, None, "", "", "", "(unreadable tombstone)"))
-        return out
+        """What deleted versions left behind (number, parent, who and when)."""
+        return read_tombstones(self._folder(workflow_id), workflow_id)
 
     def lineage(self, workflow_id: str) -> list[LineageNode]:
         """The version tree: roots first, each with its children (deleted nodes kept)."""
@@ -264,8 +255,8 @@ class WorkflowStore:
         """
         folder = self._folder(workflow_id)
         check_version(version)
-        path = folder / f"v{version}.yaml"
-        if not path.exists():
+        entry = scan(folder)[0].get(version)
+        if entry is None:
             raise self._missing(workflow_id, version)
         below = descendants(self.lineage(workflow_id), version)
         if below and not force:
@@ -273,24 +264,11 @@ class WorkflowStore:
             raise Conflict(f"{workflow_id}@v{version} has descendants ({names})",
                            hint="Delete those first, or force it (--force / confirm): they stay in "
                                 "the lineage under a 'deleted' marker.")
-        info = self._info(workflow_id, version, next(e for n, e in scan(folder)[0].items()
-                                                     if n == version))
+        info = self._info(workflow_id, version, entry)
         stone = Tombstone(workflow_id, version, info.parent,
                           self.clock().isoformat(timespec="seconds"), current_actor(),
                           info.content_hash, info.message)
-        stone_path = folder / f"v{version}.deleted"
-        try:
-            fd = os.open(stone_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            pass  # an earlier delete was interrupted after its tombstone: finish it
-        else:
-            try:
-                os.write(fd, ff.render_tombstone(stone).encode("utf-8"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        path.unlink(missing_ok=True)
-        fsync_dir(folder)
+        bury(folder, stone)
         self.ws.audit.append("workflow.delete", f"workflow:{workflow_id}@v{version}",
                              before_hash=info.content_hash,
                              detail={"forced": force, "descendants": below})

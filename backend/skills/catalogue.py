@@ -68,7 +68,7 @@ def load_row(folder: str, name: str, max_bytes: int) -> tuple[Row, Skill | None,
         read = read_file(path, max_bytes)
     except TooLarge as exc:
         st = os.stat(path)
-        return Row(Fingerprint.of(st), False, None, InvalidFile(stem, name, str(exc), None, exc.size)), None, None
+        return Row(Fingerprint.of(st), False, None, InvalidFile(stem, name, str(exc), exc.token, exc.size)), None, None
     racy = is_racy(read.fp.mtime_ns, read.checked_ns)
     try:
         skill = check_file(name, read)

@@ -48,9 +48,13 @@ def is_racy(mtime_ns: int, checked_ns: int) -> bool:
 
 
 class TooLarge(Exception):
-    def __init__(self, size: int, limit: int) -> None:
+    """A file over the size limit. ``token`` stands in for its content hash (it is never
+    read whole): ``stat:<mtime_ns>:<size>:<inode>``, usable as ``expected`` to replace it."""
+
+    def __init__(self, size: int, limit: int, st: os.stat_result | None = None) -> None:
         self.size = size
         self.limit = limit
+        self.token = f"stat:{st.st_mtime_ns}:{st.st_size}:{st.st_ino}" if st is not None else None
         super().__init__(f"file is {size} bytes, over the {limit}-byte limit (skills.max_file_bytes)")
 
 
@@ -82,7 +86,7 @@ def read_file(path: str, max_bytes: int) -> FileRead:
     try:
         st = os.fstat(fd)
         if st.st_size > max_bytes:
-            raise TooLarge(st.st_size, max_bytes)
+            raise TooLarge(st.st_size, max_bytes, st)
         want = st.st_size + 1  # one more byte than expected: a growing file shows up
         raw = os.read(fd, want)
         if len(raw) == want:  # grew while we read: read on, still bounded by max_bytes
@@ -98,7 +102,7 @@ def read_file(path: str, max_bytes: int) -> FileRead:
     finally:
         os.close(fd)
     if len(raw) > max_bytes:
-        raise TooLarge(len(raw), max_bytes)
+        raise TooLarge(len(raw), max_bytes, st)
     if len(raw) != st.st_size:
         # Written while we read: take the fingerprint of what we have as unknown (never matches).
         return FileRead(raw, Fingerprint(-1, -1, -1), checked)

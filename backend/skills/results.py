@@ -39,7 +39,7 @@ class InvalidFile:
     id: str          # the file name without ``.json`` (may itself be an invalid id)
     filename: str
     reason: str
-    hash: str | None  # content hash when the file could be read (``expected`` to overwrite it)
+    hash: str | None  # content hash (``stat:...`` token if too large to read): ``expected`` to overwrite it
     size: int
 
 

@@ -194,7 +194,7 @@ class SkillStore:
         except TooLarge as exc:
             self._forget(ident)
             c.errors += 1
-            raise InvalidSkill(ident, str(exc)) from None
+            raise InvalidSkill(ident, str(exc), hash=exc.token) from None
         racy = is_racy(read.fp.mtime_ns, read.checked_ns)
         if entry is not None and entry.raw == read.raw:
             skill = entry.skill  # same bytes: keep the parsed value
@@ -277,7 +277,7 @@ class SkillStore:
         except FileNotFoundError:
             return Current(None, None)
         except TooLarge as exc:
-            return Current(None, None, str(exc), "too-large")
+            return Current(None, None, str(exc), exc.token)
         try:
             return Current(read, check_file(name, read), None, read.hash)
         except ValidationError as exc:
@@ -349,7 +349,7 @@ class SkillStore:
         if self._redis is not None:
             self._redis.set_later(new.id, raw, fp, time.time_ns(), h)
         self.catalogue.note(name, Row(fp, True, summarise(new, h, len(raw)), None))
-        self._audit(action, new.id, cur.hash if cur.hash != "too-large" else None, h,
+        self._audit(action, new.id, cur.hash, h,
                     {"version": new.version, **(detail or {})})
         return h
 
@@ -380,7 +380,7 @@ class SkillStore:
             if self._redis is not None:
                 self._redis.delete_later(ident)
             self.catalogue.note(ident + ".json", None)
-            before = cur.hash if cur.hash != "too-large" else None
+            before = cur.hash
             self._audit("skill.delete", ident, before, None, {"version": cur.skill.version if cur.skill else None})
         self.ws.events.emit("skill.deleted", ident, "deleted", hash=before)
 

@@ -108,9 +108,12 @@ def test_huge_file_is_not_read_whole(tmp_path: Path) -> None:
         assert peak < 5 * 1024 * 1024
         assert "over the" in str(err.value) and "max_file_bytes" in str(err.value)
         assert invalid[0].filename == "huge.json" and "over the" in invalid[0].reason
-        with pytest.raises(SkillConflict):
+        with pytest.raises(SkillConflict) as conflict:
             ws.skills.put(sample("huge"))
         assert path.stat().st_size == 50 * 1024 * 1024
+        assert conflict.value.theirs_hash == err.value.hash == invalid[0].hash
+        fixed = ws.skills.put(sample("huge"), expected=invalid[0].hash)  # replacing it, asked for
+        assert fixed.version == 1 and path.stat().st_size < 4096
 
 
 def test_oversized_skill_is_refused_before_writing(tmp_path: Path) -> None:

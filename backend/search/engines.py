@@ -112,14 +112,14 @@ class EdgeEngine:
         vectors = {}
         if schema.dense:
             vectors[schema.dense] = qe.EdgeVectorParams(size=schema.dimension, distance=qe.Distance.Cosine)
-        # HNSW is built by the optimizer once a segment passes the indexing threshold;
-        # below ~20k points an exact scan answers in well under a millisecond.
+        # HNSW is built by the optimizer once a segment passes the indexing threshold (10 MB,
+        # ~6k skills); below it an exact scan answers in well under a millisecond.
         return qe.EdgeConfig(
             vectors=vectors or None,
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
             hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=10_000,
                                            max_indexing_threads=1),
-            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=30_000),
+            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=10_000),
             max_search_threads=1,
         )
 

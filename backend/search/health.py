@@ -34,7 +34,8 @@ def describe(st: IndexStatus) -> tuple[Status, str, dict[str, object]]:
                                "at": st.last_event.at.isoformat()}
     if st.state in ("unavailable", "error"):
         return Status.DEGRADED, f"search unavailable: {st.message}", facts
-    parts = [st.engine, st.model if st.semantic else LEXICAL_LABEL]
+    # Most telling first: the Dashboard's column cuts the line on narrow terminals.
+    parts = [] if st.semantic else [LEXICAL_LABEL]
     if st.progress:
         done, total = st.progress
         parts.append(f"building {done:,}/{total:,} ({done * 100 // max(total, 1)}%)")
@@ -45,7 +46,10 @@ def describe(st: IndexStatus) -> tuple[Status, str, dict[str, object]]:
     if st.invalid:
         parts.append(f"{st.invalid} invalid files")
     if st.last_event is not None:
-        parts.append(f"last: {st.last_event.kind} {st.last_event.subject} {ago(st.last_event.at)}")
-    detail = ", ".join(parts)
+        parts.append(f"last {st.last_event.kind} {ago(st.last_event.at)}")
+    if st.semantic:
+        parts.append(st.model)
+    parts.append(st.engine)
+    detail = " · ".join(parts)
     ok = st.semantic and st.state == "ready"
     return (Status.OK if ok else Status.DEGRADED), detail, facts

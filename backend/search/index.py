@@ -109,6 +109,9 @@ class SkillIndex:
             raise
         self.state = "ready"
         self.ready.set()
+        model = self.dense.name if self.dense else "lexical fallback"
+        self.ws.events.emit("index.ready", "skill index", f"{len(self.known):,} skills searchable ({model})",
+                            points=len(self.known), model=model)
 
     def _open_engine(self) -> None:
         schema = Schema(self.dense.name, self.dense.dimension) if self.dense else Schema(None, 0)

@@ -75,6 +75,7 @@ def reconcile(index: SkillIndex, progress: Callable[[int, int], None] | None = N
     report.removed = index.remove(gone)
     total = len(suspects)
     emit = index.ws.events.emit
+    last_progress = 0.0
     for start in range(0, total, EMBED_BATCH):
         if index.stop.is_set():
             break
@@ -84,7 +85,10 @@ def reconcile(index: SkillIndex, progress: Callable[[int, int], None] | None = N
         index.set_progress(done, total)
         if progress is not None:
             progress(done, total)
-        if total > EMBED_BATCH:
+        now = time.monotonic()
+        # At most one progress event a second (a 10k build would flood the activity feed).
+        if total > EMBED_BATCH and (now - last_progress >= 1.0 or done == total):
+            last_progress = now
             emit("index.progress", "skill index", f"indexed {done:,} of {total:,} skills", done=done, total=total)
     index.set_progress(0, 0)
     index.engine.flush()

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import NotFound, ValidationError
+from ..audit import AuditLog, current_actor
+from ..db.sqlite import connect as sqlite_connect
+from ..db.sqlite import transaction
+from ..errors import NotFound, StorageError, ValidationError
 from .audit_queue import AuditQueue
 from .catalogue import Catalogue, Row, check_file, summarise
 from .errors import SkillConflict
@@ -89,10 +92,19 @@ class SkillStore:
         self._locks = WriteLocks(str(ws.paths.state / "skills.lock"))
         self._mem = MemoryTier(cfg.memory_max_entries, int(cfg.memory_max_bytes))
         self._stats = Counters()
-        # Opened now, so the workspace closes the database after this store (which
-        # drains its audit queue on close), never under the audit thread's feet.
-        audit = ws.audit
-        self._auditq = AuditQueue(audit.append, self._audit_failed)
+        # The audit thread has its own connection (batches commit in one transaction
+        # without racing other users of ws.db); readers see the rows through ws.audit.
+        self._audit_conn = sqlite_connect(ws.sqlite_path, busy_timeout=float(ws.settings.logs.busy_timeout))
+        audit = AuditLog(self._audit_conn)
+        actor = current_actor()  # once: getpass costs more than the insert
+
+        def write_batch(rows: list) -> None:
+            with transaction(self._audit_conn):
+                for action, target, before, after, detail in rows:
+                    audit.append(action, target, before_hash=before, after_hash=after, detail=detail,
+                                 actor=actor)
+
+        self._auditq = AuditQueue(write_batch, self._audit_failed)
         self._memc = self._stats.tiers["memory"]
         self.catalogue = Catalogue(self.folder, self.max_bytes, str(ws.paths.state / "skills-catalogue.json"),
                                    on_change=self._catalogue_changed)
@@ -152,6 +164,8 @@ class SkillStore:
                 self._forget(ident)
                 stats["disk"].misses += 1
                 raise NotFound("skill", ident) from None
+            except OSError as exc:
+                raise _io_error(exc, ident, "read") from None
             if not (entry is not None and entry.fp.matches(st)):
                 served = self._from_redis(ident, path, st, t0)
                 if served is not None:
@@ -195,6 +209,9 @@ class SkillStore:
             self._forget(ident)
             c.errors += 1
             raise InvalidSkill(ident, str(exc), hash=exc.token) from None
+        except OSError as exc:
+            c.errors += 1
+            raise _io_error(exc, ident, "read") from None
         racy = is_racy(read.fp.mtime_ns, read.checked_ns)
         if entry is not None and entry.raw == read.raw:
             skill = entry.skill  # same bytes: keep the parsed value
@@ -278,6 +295,8 @@ class SkillStore:
             return Current(None, None)
         except TooLarge as exc:
             return Current(None, None, str(exc), exc.token)
+        except OSError as exc:
+            raise _io_error(exc, ident, "read") from None
         try:
             return Current(read, check_file(name, read), None, read.hash)
         except ValidationError as exc:
@@ -342,7 +361,10 @@ class SkillStore:
                                   where=new.id, hint="Shorten the code or raise skills.max_file_bytes.")
         h = content_hash(raw)
         name = new.id + ".json"
-        st = atomic_write(self.folder, name, raw, self._dir_fd)
+        try:
+            st = atomic_write(self.folder, name, raw, self._dir_fd)
+        except OSError as exc:
+            raise _io_error(exc, new.id, "write") from None
         fp = Fingerprint.of(st)
         path = self._path(new.id)
         self._mem.put(new.id, MemoryEntry(new, raw, fp, path, True, h))
@@ -374,8 +396,11 @@ class SkillStore:
                 raise NotFound("skill", ident)
             if expected is not None:
                 self._check(ident, cur, expected, None)
-            os.unlink(self._path(ident))
-            fsync_dir(self.folder, self._dir_fd)
+            try:
+                os.unlink(self._path(ident))
+                fsync_dir(self.folder, self._dir_fd)
+            except OSError as exc:
+                raise _io_error(exc, ident, "delete") from None
             self._forget(ident)
             if self._redis is not None:
                 self._redis.delete_later(ident)
@@ -478,6 +503,7 @@ class SkillStore:
     def close(self) -> None:
         """Stop the background Redis writer and release files; safe to call twice."""
         self._auditq.close()
+        self._audit_conn.close()
         if self._redis is not None:
             self._redis.close()
         self.catalogue.close()
@@ -485,3 +511,10 @@ class SkillStore:
         if self._dir_fd is not None:
             os.close(self._dir_fd)
             self._dir_fd = None
+
+
+def _io_error(exc: OSError, ident: str, doing: str) -> StorageError:
+    """An OS error as a typed error that says what to check; nothing was changed."""
+    reason = exc.strerror or type(exc).__name__
+    return StorageError(f"cannot {doing} skills/{ident}.json: {reason}",
+                        hint="Check the folder's permissions and free disk space; nothing was changed.")

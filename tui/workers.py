@@ -34,9 +34,9 @@ def run_backend(node: DOMNode, call: Callable[[], T], *, done: Callable[[T], Any
     """Run ``call()`` in a thread worker; ``done(result)`` / ``failed(exc)`` run on the UI thread."""
     app = node.app
 
-    def back_on_ui(fn: Callable[..., Any], *args: Any) -> None:
+    def back_on_ui(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         try:
-            app.call_from_thread(fn, *args)
+            app.call_from_thread(fn, *args, **kwargs)
         except RuntimeError:
             pass  # the app is shutting down: nobody is left to tell
 

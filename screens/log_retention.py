@@ -100,9 +100,9 @@ class RetentionScreen(ModalScreen[bool]):
         policy = self._policy_or_notify()
         if policy is None:
             return
-        logs = self.app.ws.logs
+        ws = self.app.ws
         self.query_one("#r-result", Static).update("computing…")
-        run_backend(self, lambda: logs.preview_retention(policy), name="retention-preview",
+        run_backend(self, lambda: ws.logs.preview_retention(policy), name="retention-preview",
                     group="retention", exclusive=True,
                     done=lambda p: self.query_one("#r-result", Static).update(preview_text(p)))
 
@@ -111,7 +111,7 @@ class RetentionScreen(ModalScreen[bool]):
         if policy is None:
             return
         app = self.app
-        logs = app.ws.logs
+        ws = app.ws
         bar = self.query_one("#r-progress", ProgressBar)
         bar.display = True
         self.query_one("#r-apply", Button).disabled = True
@@ -133,7 +133,7 @@ class RetentionScreen(ModalScreen[bool]):
                 self.dismiss(True)
 
         # On the app, not this dialog: closing the dialog must not orphan the work.
-        run_backend(app, lambda: logs.apply_retention(policy, progress=progress),
+        run_backend(app, lambda: ws.logs.apply_retention(policy, progress=progress),
                     name="retention", group="retention-apply", exclusive=True, done=finished,
                     failed=lambda _e: self._reenable())
 

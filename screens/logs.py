@@ -85,13 +85,13 @@ class LogsScreen(Screen):
             return
         self._loading = True
         flt = LogFilter(**{**self._filter.__dict__, "cursor": None if reset else self._cursor})
-        logs = self.app.ws.logs
-        run_backend(self, lambda: logs.query_logs(flt), name="logs-page", group="logs-page",
+        ws = self.app.ws  # ws.logs is opened lazily: touch it only inside workers
+        run_backend(self, lambda: ws.logs.query_logs(flt), name="logs-page", group="logs-page",
                     exclusive=True, done=lambda page: self._show_page(page, reset),
                     failed=self._load_failed)
         if reset:
             count_flt = self._filter
-            run_backend(self, lambda: logs.count(count_flt), name="logs-count",
+            run_backend(self, lambda: ws.logs.count(count_flt), name="logs-count",
                         group="logs-count", exclusive=True, done=self._show_total, notify=False)
 
     def _load_failed(self, _exc: BaseException) -> None:
@@ -144,7 +144,7 @@ class LogsScreen(Screen):
         if run_id == self._shown:
             return
         self._shown = run_id
-        logs = self.app.ws.logs
+        ws = self.app.ws
 
         def shown(run: RunLog) -> None:
             if run.run_id != self._shown:
@@ -152,7 +152,7 @@ class LogsScreen(Screen):
             self.query_one("#logs-detail-head", Static).update(detail_header(run))
             self.query_one("#logs-payload", TextArea).load_text(payload_json(run))
 
-        run_backend(self, lambda: logs.get_log(run_id), name="logs-detail", group="logs-detail",
+        run_backend(self, lambda: ws.logs.get_log(run_id), name="logs-detail", group="logs-detail",
                     done=shown)
 
     def _clear_detail(self) -> None:
@@ -183,13 +183,13 @@ class LogsScreen(Screen):
             since = newest - timedelta(minutes=5)  # late writers: a small overlap, deduplicated
             if base.since is None or since > base.since:
                 base = LogFilter(**{**base.__dict__, "since": since})
-        logs = self.app.ws.logs
+        ws = self.app.ws
 
         def fetch() -> list[RunLog]:
             fresh: list[RunLog] = []
             flt = base
             for _ in range(TAIL_PAGES):
-                page = logs.query_logs(flt)
+                page = ws.logs.query_logs(flt)
                 fresh += [r for r in page.items if r.run_id not in known]
                 if not page.next_cursor:
                     break
@@ -197,10 +197,15 @@ class LogsScreen(Screen):
             return fresh
 
         run_backend(self, fetch, name="logs-tail", group="logs-tail", done=self._landed,
-                    failed=self._poll_failed)
+                    failed=self._poll_failed, notify=False)
 
-    def _poll_failed(self, _exc: BaseException) -> None:
+    def _poll_failed(self, exc: BaseException) -> None:
         self._polling = False
+        if self._tail is not None:  # one message, not one per second
+            self._tail.stop()
+            self._tail = None
+            self.notify(f"Tail stopped: {exc}", title="Tail", severity="error", timeout=8)
+            self._update_status()
 
     def _landed(self, fresh: list[RunLog]) -> None:
         self._polling = False

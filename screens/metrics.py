@@ -70,24 +70,25 @@ class MetricsScreen(Screen):
 
     # -- loading ------------------------------------------------------------------
     def action_refresh(self) -> None:
-        metrics = self.app.ws.metrics
+        ws = self.app.ws  # ws.metrics opens lazily: touch it only inside workers
 
         def load() -> MetricsData:
+            metrics = ws.metrics
             axis, daily = metrics.get_daily(DAYS)
             return MetricsData(metrics.list_summaries(),
                                metrics.list_summaries(merge_versions=True), axis, daily)
 
         run_backend(self, load, name="metrics-load", group="metrics-load", exclusive=True,
                     done=self._show)
-        run_backend(self, metrics.get_patterns, name="patterns", group="metrics-patterns",
+        run_backend(self, lambda: ws.metrics.get_patterns(), name="patterns", group="metrics-patterns",
                     exclusive=True, done=self._show_patterns)
 
     def action_detect(self) -> None:
-        metrics = self.app.ws.metrics
+        ws = self.app.ws
 
         def detect() -> list[Pattern]:
-            metrics.detect_patterns()
-            return metrics.get_patterns()
+            ws.metrics.detect_patterns()
+            return ws.metrics.get_patterns()
 
         run_backend(self, detect, name="pattern-detection", group="metrics-patterns",
                     done=self._show_patterns)

@@ -130,3 +130,19 @@ async def test_metrics_table_plot_and_patterns(tmp_path):
         await settle(pilot)
         assert screen._plotted == (table.get_row_at(1)[0], None)
     ws.close()
+
+
+async def test_logs_screen_with_postgres_down_says_so(tmp_path, postgres_server, postgres_dsn):
+    from conftest import make_ws
+
+    ws = make_ws(tmp_path / "demo", "postgres", postgres_dsn)
+    postgres_server.stop()
+    async with make_app(ws, "logs").run_test(size=SIZE) as pilot:
+        status = pilot.app.screen.query_one("#logs-status", Static)
+        await wait_until(pilot, lambda: "could not load runs" in str(status.render()))
+        messages = [n.message for n in pilot.app._notifications]
+        assert any("PostgreSQL unavailable" in m for m in messages), messages
+        await pilot.press("5")  # the Metrics screen copes too
+        await settle(pilot)
+        assert pilot.app.screen.query_one("#metrics-table", DataTable).row_count == 0
+    ws.close()

@@ -69,6 +69,8 @@ def _jsonb_order(keys: tuple[str, ...]) -> list[str] | None:
 
 
 def _pg_object(obj: dict[str, Any]) -> dict[str, Any]:
+    if len(obj) < 2:
+        return obj
     # Payloads repeat a few shapes, so each shape's order is computed once.
     keys = tuple(obj)
     try:
@@ -80,7 +82,10 @@ def _pg_object(obj: dict[str, Any]) -> dict[str, Any]:
     return obj if order is None else {k: obj[k] for k in order}
 
 
-def _pg_number(text: str) -> str:
+def _pg_number(text: str) -> str | float:
+    value = float(text)
+    if value and repr(value) == text:  # zero may be "-0.0": PostgreSQL prints "0.0"
+        return value  # the float prints back as the same text: no marking needed
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
     if text.startswith("-") and not text.strip("-0."):

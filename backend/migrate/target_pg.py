@@ -34,19 +34,41 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def _raw_jsonb_dumper(conn: Any) -> type:
-    """A binary dumper sending already-validated JSON text as jsonb (no re-serialising)."""
+def _register_raw_dumpers(conn: Any) -> None:
+    """Binary COPY dumpers taking the converters' checked bytes as they are.
+
+    ``copy.set_types`` picks dumpers by type oid, so these serve the COPY only; text,
+    UUIDs and JSON are never decoded and re-encoded on the way.
+    """
     from psycopg.adapt import Dumper
     from psycopg.pq import Format
 
-    class RawJsonbDumper(Dumper):
+    types = conn.adapters.types
+
+    class RawText(Dumper):
         format = Format.BINARY
-        oid = conn.adapters.types["jsonb"].oid
+        oid = types["text"].oid
 
         def dump(self, obj: Any) -> bytes:
-            return b"\x01" + obj
+            return obj if isinstance(obj, bytes) else str(obj).encode()
 
-    return RawJsonbDumper
+    class RawUuid(Dumper):
+        format = Format.BINARY
+        oid = types["uuid"].oid
+
+        def dump(self, obj: Any) -> bytes:
+            return obj if isinstance(obj, bytes) else obj.bytes
+
+    class RawJsonb(Dumper):
+        format = Format.BINARY
+        oid = types["jsonb"].oid
+
+        def dump(self, obj: Any) -> bytes:
+            return b"\x01" + obj  # jsonb's binary format: version 1, then the text
+
+    for dumper in (RawText, RawUuid, RawJsonb):
+        marker = type(f"_{dumper.__name__}Value", (bytes,), {})
+        conn.adapters.register_dumper(marker, dumper)
 
 
 def describe_state(state: TargetState) -> TargetState:
@@ -80,7 +102,7 @@ class PgTarget:
 
         self.dsn = dsn
         self.conn = connect(dsn, timeout=timeout, statement_timeout=None, autocommit=True)
-        self._dumper = _raw_jsonb_dumper(self.conn)
+        _register_raw_dumpers(self.conn)
 
     # -- inspecting ---------------------------------------------------------------------
     def _tables(self) -> set[str]:
@@ -142,7 +164,6 @@ class PgTarget:
     # -- writing ------------------------------------------------------------------------
     def _copy(self, table: Table, rows: list[list[Any]]) -> None:
         with self.conn.cursor() as cur:
-            cur.adapters.register_dumper(bytes, self._dumper)
             cols = ", ".join(table.column_names)
             with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(copy_types(table))

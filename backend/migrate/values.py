@@ -65,18 +65,25 @@ def sqlite_select_list(table: Table) -> str:
 
 
 def _text(v: Any, col: str) -> str:
+    """The value as text (checked); see :func:`text_bytes` for the copy's fast path."""
+    return text_bytes(v, col).decode()
+
+
+def text_bytes(v: Any, col: str) -> bytes:
+    """Checked UTF-8 bytes without NUL: exactly what binary COPY sends for ``text``."""
     if isinstance(v, bytes):
-        if b"\x00" in v:
+        if _NUL in v:
             raise BadValue(col, "nul_text", f"NUL byte at offset {v.index(_NUL)}")
-        try:
-            return v.decode()
-        except UnicodeDecodeError as exc:
-            raise BadValue(col, "invalid_utf8", f"invalid UTF-8 at byte {exc.start}") from None
-    if isinstance(v, str):
-        if "\x00" in v:
-            raise BadValue(col, "nul_text", f"NUL byte at offset {v.index(chr(0))}")
+        if not v.isascii():
+            try:
+                v.decode()
+            except UnicodeDecodeError as exc:
+                raise BadValue(col, "invalid_utf8", f"invalid UTF-8 at byte {exc.start}") from None
         return v
-    return str(v)  # a number in a TEXT column: its text is what the column meant
+    text = v if isinstance(v, str) else str(v)  # a number in a TEXT column: its text
+    if "\x00" in text:
+        raise BadValue(col, "nul_text", f"NUL byte at offset {text.index(chr(0))}")
+    return text.encode("utf-8", "surrogateescape")
 
 
 def _deep_json_check(text: str, col: str) -> None:
@@ -148,9 +155,16 @@ def parse_timestamp(v: Any, col: str) -> datetime:
     return ts
 
 
-def _uuid(v: Any, col: str) -> uuid.UUID:
+def uuid_bytes(v: Any, col: str) -> bytes:
+    """The 16 bytes of a UUID (binary COPY's form), from its text."""
+    raw = v if isinstance(v, bytes) else str(v).encode()
+    if len(raw) == 36 and raw[8] == raw[13] == raw[18] == raw[23] == 45:  # the usual 8-4-4-4-12
+        try:
+            return bytes.fromhex(raw.replace(b"-", b"").decode("ascii"))
+        except (ValueError, UnicodeDecodeError):
+            pass
     try:
-        return uuid.UUID(_text(v, col))
+        return uuid.UUID(raw.decode("utf-8", "replace")).bytes
     except ValueError:
         raise BadValue(col, "bad_uuid", f"not a UUID: {_short(v)}") from None
 
@@ -160,7 +174,7 @@ def _bytes(v: Any, col: str) -> bytes:
 
 
 _TO_PG: dict[str, Callable[[Any, str], Any]] = {
-    "uuid": _uuid, "text": _text, "int": _int("int"), "bigint": _int("bigint"),
+    "uuid": uuid_bytes, "text": text_bytes, "int": _int("int"), "bigint": _int("bigint"),
     "float": _float, "bytes": _bytes, "timestamptz": parse_timestamp, "jsonb": json_bytes,
 }
 

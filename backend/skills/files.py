@@ -11,17 +11,17 @@ import errno
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .model import content_hash
 
 TEMP_MARK = ".json.tmp-"
 
 
-@dataclass(frozen=True, slots=True)
-class Fingerprint:
+class Fingerprint(NamedTuple):
     """What one ``os.stat`` says about a file; equal fingerprints mean unchanged content,
-    unless the copy was taken while the file was "racy" (see :func:`is_racy`)."""
+    unless the copy was taken while the file was "racy" (see :func:`is_racy`).
+    (A NamedTuple: built on every read, it must be cheap.)"""
 
     mtime_ns: int
     size: int

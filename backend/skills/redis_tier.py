@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
+import struct
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from ..errors import ValidationError
 from ..redact import mask_url
@@ -26,36 +26,41 @@ from .results import KeyPage, RedisKey, RedisState
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_PENDING = 10_000
-MAGIC = b"SR1"
+MAGIC = b"SRS1"
+# value = MAGIC + (mtime_ns, size, inode, checked_ns) + sha256 digest + the file's bytes
+_HEAD = struct.Struct("<4sqqqq32s")
 
 
 class Unavailable(Exception):
     """Redis was not asked (breaker open) or failed; the caller goes on without it."""
 
 
-@dataclass(frozen=True, slots=True)
-class CachedValue:
+class CachedValue(NamedTuple):
     raw: bytes
     fp: Fingerprint
     checked_ns: int
-    hash: str
+    digest: bytes
+
+    @property
+    def hash(self) -> str:
+        return "sha256:" + self.digest.hex()
 
 
 def encode(raw: bytes, fp: Fingerprint, checked_ns: int, hash_: str) -> bytes:
-    head = b"%s %d %d %d %d %s\n" % (MAGIC, fp.mtime_ns, fp.size, fp.ino, checked_ns, hash_.encode())
-    return head + raw
+    digest = bytes.fromhex(hash_.split(":", 1)[1])
+    return _HEAD.pack(MAGIC, fp.mtime_ns, fp.size, fp.ino, checked_ns, digest) + raw
 
 
 def decode(value: bytes) -> CachedValue | None:
     """Parse a stored value; None if it is not ours or damaged (then it is replaced)."""
     try:
-        head, raw = value.split(b"\n", 1)
-        magic, mtime, size, ino, checked, hash_ = head.split(b" ")
-        if magic != MAGIC or int(size) != len(raw):
-            return None
-        return CachedValue(raw, Fingerprint(int(mtime), int(size), int(ino)), int(checked), hash_.decode())
-    except ValueError:
+        magic, mtime, size, ino, checked, digest = _HEAD.unpack_from(value)
+    except struct.error:
         return None
+    raw = value[_HEAD.size:]
+    if magic != MAGIC or size != len(raw):
+        return None
+    return CachedValue(raw, Fingerprint(mtime, size, ino), checked, digest)
 
 
 def _glob_escape(text: str) -> str:
@@ -113,8 +118,20 @@ class RedisTier:
 
     # -- reads ----------------------------------------------------------------------
     def get(self, ident: str) -> bytes | None:
-        """Raw stored value (None if absent); raises Unavailable."""
-        return self.call(lambda r: r.get(self.skill_prefix + ident))
+        """Raw stored value (None if absent); raises Unavailable. (``call`` inlined: hot path.)"""
+        breaker = self.breaker
+        if breaker._state != "closed" and not breaker.allow():
+            raise Unavailable(breaker.last_error or "circuit open")
+        try:
+            t0 = time.perf_counter()
+            value = (self._client or self._redis()).get(self.skill_prefix + ident)
+            self.latency_ms = (time.perf_counter() - t0) * 1000
+        except Exception as exc:  # noqa: BLE001 - redis-py raises many types (and OSError)
+            breaker.failure(exc)
+            log.warning("redis tier: %s", breaker.last_error)
+            raise Unavailable(breaker.last_error or "error") from None
+        breaker.success()
+        return value
 
     def mget(self, idents: list[str]) -> list[bytes | None]:
         return self.call(lambda r: r.mget([self.skill_prefix + i for i in idents]))

@@ -92,6 +92,7 @@ class SkillStore:
         self._locks = WriteLocks(str(ws.paths.state / "skills.lock"))
         self._mem = MemoryTier(cfg.memory_max_entries, int(cfg.memory_max_bytes))
         self._stats = Counters()
+        self._valid_ids: set[str] = set()
         # The audit thread has its own connection (batches commit in one transaction
         # without racing other users of ws.db); readers see the rows through ws.audit.
         self._audit_conn = sqlite_connect(ws.sqlite_path, busy_timeout=float(ws.settings.logs.busy_timeout))
@@ -152,7 +153,10 @@ class SkillStore:
         return self._load(ident, t0)
 
     def _load(self, ident: str, t0: int) -> Served:
-        validate_id(ident)
+        if type(ident) is not str or ident not in self._valid_ids:
+            validate_id(ident)
+            if len(self._valid_ids) < 1_000_000:  # bounded; only ever holds checked ids
+                self._valid_ids.add(ident)
         path = self._path(ident)
         self._memc.misses += 1
         stats = self._stats.tiers
@@ -184,7 +188,7 @@ class SkillStore:
             c.misses += 1  # absent, or stale (Redis restarted with old data, file edited)
             return None
         try:
-            skill = parse_skill_text(cached.raw)
+            skill = parse_skill_text(cached.raw, known_id=ident)
         except ValidationError:
             c.misses += 1
             return None

@@ -11,6 +11,7 @@ from services import RedisServer
 
 from backend.errors import ValidationError
 from backend.skills import content_hash
+from backend.skills.redis_tier import decode
 
 
 def _warm(ws, ident: str) -> None:  # noqa: ANN001
@@ -45,7 +46,7 @@ def test_restart_with_stale_data_is_not_served(tmp_path: Path, redis_url: str,
         path.write_bytes(saved.evolve(description="edited").to_bytes())
         redis_server.restart(keep_data=True)
         raw = redis_server.client().get(key)
-        assert raw is not None and content_hash(saved.to_bytes()).encode() in raw  # really stale
+        assert raw is not None and decode(raw).hash == content_hash(saved.to_bytes())  # really stale
     with make_workspace(tmp_path / "w", redis_url) as ws2:
         got = ws2.skills.get_with_tier("beta")
         assert got.tier == "disk" and got.skill.description == "edited"

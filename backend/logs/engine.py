@@ -248,15 +248,37 @@ class Engine:
                           f"FROM run_logs WHERE {where} GROUP BY status", params)
 
     def retention_batch(self, where: str, params: list[Any], after: tuple[str, str] | None,
-                        limit: int) -> list[RunLog]:
+                        limit: int) -> list[tuple[str, str, str]]:
+        """The next runs to archive: (run_id, started_at ISO, archive JSON line), oldest first.
+
+        The payload goes into the line as stored (no parse and re-encode).
+        """
         d = self.dialect
         if after is not None:
             where += f" AND (started_at, run_id) > ({d.ph}{d.ts_cast}, {d.ph}{d.uuid_cast})"
             params = [*params, *after]
-        cols = ", ".join(sql.RUN_COLUMNS)
-        rows = self._read(f"SELECT {cols} FROM run_logs WHERE {where} "  # noqa: S608
-                          f"ORDER BY started_at, run_id LIMIT {d.ph}", [*params, limit])
-        return [self._run(r) for r in rows]
+        text = "::text" if d.name == "postgres" else ""
+        rows = self._read(
+            f"SELECT run_id{text}, workflow_id, workflow_version, status, started_at, "  # noqa: S608
+            f"finished_at, duration_ms, error, payload{text} FROM run_logs WHERE {where} "
+            f"ORDER BY started_at, run_id LIMIT {d.ph}", [*params, limit])
+        out = []
+        names: dict[str, str] = {}  # workflow ids repeat: encode each once
+        for rid, wf, ver, status, started, finished, dur, error, payload in rows:
+            started, finished = self._ts_text(started), self._ts_text(finished)
+            name = names.get(wf)
+            if name is None:
+                name = names[wf] = json.dumps(wf, ensure_ascii=False)
+            err = "null" if error is None else json.dumps(error, ensure_ascii=False)
+            line = (f'{{"run_id":"{rid}","workflow_id":{name},'
+                    f'"workflow_version":{int(ver)},"status":"{status}","started_at":"{started}",'
+                    f'"finished_at":"{finished}","duration_ms":{int(dur)},'
+                    f'"error":{err},"payload":{payload}}}')
+            out.append((str(rid), started, line))
+        return out
+
+    def _ts_text(self, value: Any) -> str:
+        return value if isinstance(value, str) else iso(value)
 
 
 def utc_now() -> datetime:

@@ -120,7 +120,7 @@ class LogStore:
         return preview(self.engine, policy, now or utc_now())
 
     def apply_retention(self, policy: RetentionPolicy, *, now: datetime | None = None,
-                        batch_size: int = 5000,
+                        batch_size: int = 10_000,
                         progress: Callable[[int, int], None] | None = None) -> RetentionResult:
         """Archive then delete what ``policy`` removes; audited. See backend.logs.retention."""
         from .retention import apply

@@ -21,6 +21,14 @@ def _json(run):
             "finished_at": run["finished_at"].isoformat()}
 
 
+def _same_instants(row):
+    """Timestamps compared as instants (the archive writes fixed-width ISO text)."""
+    from datetime import datetime
+
+    return {**row, "started_at": datetime.fromisoformat(row["started_at"]),
+            "finished_at": datetime.fromisoformat(row["finished_at"])}
+
+
 def _expected_by_age(max_age, keep_failures_for=None):
     cut = END - max_age
     fail_cut = END - max(max_age, keep_failures_for or timedelta(0))
@@ -45,7 +53,7 @@ def test_by_age_keeps_failures_longer_and_archives_exactly(ws):
     archived = read_archive(result.archive)
     assert sorted(a["run_id"] for a in archived) == sorted(expected)
     for row in archived:
-        assert row == _json(BY_ID[row["run_id"]])
+        assert _same_instants(row) == _same_instants(_json(BY_ID[row["run_id"]]))
     assert ws.logs.count() == len(RUNS) - len(expected)
     remaining = {r.run_id for r in ws.logs.query_logs(LogFilter(limit=10000)).items}
     assert not remaining & expected

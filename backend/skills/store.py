@@ -9,35 +9,29 @@ against the file until it is older than that, as git does for its index.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..audit import AuditLog, current_actor
 from ..db.sqlite import connect as sqlite_connect
 from ..db.sqlite import transaction
-from ..errors import NotFound, StorageError, ValidationError
+from ..errors import NotFound, ValidationError
+from . import writes
 from .audit_queue import AuditQueue
-from .catalogue import Catalogue, Row, check_file, summarise
-from .errors import SkillConflict
+from .catalogue import Catalogue, Row, check_file
 from .files import (
-    FileRead,
-    Fingerprint,
     TooLarge,
-    atomic_write,
     clean_temp_files,
-    fsync_dir,
     is_racy,
     read_file,
 )
 from .locks import WriteLocks
 from .memory import MemoryEntry, MemoryTier
-from .model import InvalidSkill, Skill, content_hash, now_iso, parse_skill_text, validate_id
+from .model import InvalidSkill, Skill, parse_skill_text, validate_id
 from .redis_tier import RedisTier, Unavailable, decode
 from .results import (
     ExportReport,
@@ -52,24 +46,14 @@ from .results import (
     TierView,
 )
 from .stats import Counters
+from .writes import Expected, io_error
 
 if TYPE_CHECKING:
     from ..audit import AuditEntry
     from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
-Expected = int | str | None
 _perf = time.perf_counter_ns
-
-
-@dataclass(frozen=True)
-class Current:
-    """The file as it is on disk right now (read under the write lock)."""
-
-    read: FileRead | None      # None: no file (or too large to read)
-    skill: Skill | None        # None: missing or invalid
-    reason: str | None = None  # why it is invalid
-    hash: str | None = None
 
 
 class SkillStore:
@@ -169,7 +153,7 @@ class SkillStore:
                 stats["disk"].misses += 1
                 raise NotFound("skill", ident) from None
             except OSError as exc:
-                raise _io_error(exc, ident, "read") from None
+                raise io_error(exc, ident, "read") from None
             if not (entry is not None and entry.fp.matches(st)):
                 served = self._from_redis(ident, path, st, t0)
                 if served is not None:
@@ -215,7 +199,7 @@ class SkillStore:
             raise InvalidSkill(ident, str(exc), hash=exc.token) from None
         except OSError as exc:
             c.errors += 1
-            raise _io_error(exc, ident, "read") from None
+            raise io_error(exc, ident, "read") from None
         racy = is_racy(read.fp.mtime_ns, read.checked_ns)
         if entry is not None and entry.raw == read.raw:
             skill = entry.skill  # same bytes: keep the parsed value
@@ -291,44 +275,6 @@ class SkillStore:
         return self.catalogue.tags()
 
     # -- writes ---------------------------------------------------------------------
-    def _current(self, ident: str) -> Current:
-        name = ident + ".json"
-        try:
-            read = read_file(self._path(ident), self.max_bytes)
-        except FileNotFoundError:
-            return Current(None, None)
-        except TooLarge as exc:
-            return Current(None, None, str(exc), exc.token)
-        except OSError as exc:
-            raise _io_error(exc, ident, "read") from None
-        try:
-            return Current(read, check_file(name, read), None, read.hash)
-        except ValidationError as exc:
-            return Current(read, None, exc.message, read.hash)
-
-    def _check(self, ident: str, cur: Current, expected: Expected, mine: Skill | None) -> None:
-        def conflict(reason: str) -> SkillConflict:
-            return SkillConflict(ident, reason, mine=mine, theirs=cur.skill, theirs_hash=cur.hash,
-                                 theirs_raw=cur.read.raw if cur.read else None)
-
-        if cur.hash is None:  # no file
-            if expected is not None:
-                raise conflict("was deleted since you opened it")
-            return
-        if cur.skill is None:
-            if expected != cur.hash:
-                raise conflict(f"the file on disk is invalid ({cur.reason}); "
-                               "overwrite it only by passing expected=<its hash>")
-            return
-        if expected is None:
-            raise conflict(f"already exists (version {cur.skill.version})")
-        if isinstance(expected, int):
-            if cur.skill.version != expected:
-                raise conflict(f"changed since you opened it (you started from version {expected}, "
-                               f"it is now version {cur.skill.version})")
-        elif expected != cur.hash:
-            raise conflict("changed since you opened it (content hash differs)")
-
     def put(self, skill: Skill, expected: Expected = None) -> Skill:
         """Save ``skill`` durably; returns it as written (version bumped, timestamps set).
 
@@ -337,47 +283,12 @@ class SkillStore:
         conflict. A file changed meanwhile raises ``SkillConflict``; an invalid file
         is only overwritten when ``expected`` is its hash. Cache failures never fail a save.
         """
-        if not isinstance(skill, Skill):
-            raise ValidationError(f"put needs a Skill, not {type(skill).__name__}",
-                                  hint="Build one with Skill(...) or parse_skill_text(text).")
-        if expected is not None and (isinstance(expected, bool) or not isinstance(expected, (int, str))):
-            raise ValidationError("expected must be a version number or a content hash", where="expected")
-        with self._locks.hold(skill.id):
-            cur = self._current(skill.id)
-            self._check(skill.id, cur, expected, skill)
-            now = now_iso()
-            if cur.skill is not None:
-                new = dataclasses.replace(skill, version=cur.skill.version + 1, updated_at=now,
-                                          created_at=cur.skill.created_at or skill.created_at or now)
-            else:
-                version = skill.version + 1 if cur.hash is not None else 1
-                new = dataclasses.replace(skill, version=version, updated_at=now,
-                                          created_at=skill.created_at or now)
-            h = self._write(new, cur, "skill.put")
-        self._saved(new, h)
-        return new
+        return writes.put(self, skill, expected)
 
-    def _write(self, new: Skill, cur: Current, action: str, detail: dict | None = None) -> str:
-        """Durable write + tiers + catalogue + audit (caller holds the lock); returns the hash."""
-        raw = new.to_bytes()
-        if len(raw) > self.max_bytes:
-            raise ValidationError(f"the skill is {len(raw)} bytes, over the {self.max_bytes}-byte limit",
-                                  where=new.id, hint="Shorten the code or raise skills.max_file_bytes.")
-        h = content_hash(raw)
-        name = new.id + ".json"
-        try:
-            st = atomic_write(self.folder, name, raw, self._dir_fd)
-        except OSError as exc:
-            raise _io_error(exc, new.id, "write") from None
-        fp = Fingerprint.of(st)
-        path = self._path(new.id)
-        self._mem.put(new.id, MemoryEntry(new, raw, fp, path, True, h))
-        if self._redis is not None:
-            self._redis.set_later(new.id, raw, fp, time.time_ns(), h)
-        self.catalogue.note(name, Row(fp, True, summarise(new, h, len(raw)), None))
-        self._audit(action, new.id, cur.hash, h,
-                    {"version": new.version, **(detail or {})})
-        return h
+    def delete(self, ident: str, expected: Expected = None) -> None:
+        """Delete the file (and every cached copy). ``expected`` as for :meth:`put`;
+        None deletes whatever is there. Raises ``NotFound`` if there is no file."""
+        writes.delete(self, ident, expected)
 
     def _saved(self, new: Skill, h: str) -> None:
         """Tell subscribers (outside the lock, so they may call back into the store)."""
@@ -388,30 +299,6 @@ class SkillStore:
 
     def _audit_failed(self, target: str) -> None:
         self.ws.events.emit("audit.failed", target, "audit entry could not be written (see the log file)")
-
-    def delete(self, ident: str, expected: Expected = None) -> None:
-        """Delete the file (and every cached copy). ``expected`` as for :meth:`put`;
-        None deletes whatever is there. Raises ``NotFound`` if there is no file."""
-        validate_id(ident)
-        with self._locks.hold(ident):
-            cur = self._current(ident)
-            if cur.hash is None:
-                self._forget(ident)
-                raise NotFound("skill", ident)
-            if expected is not None:
-                self._check(ident, cur, expected, None)
-            try:
-                os.unlink(self._path(ident))
-                fsync_dir(self.folder, self._dir_fd)
-            except OSError as exc:
-                raise _io_error(exc, ident, "delete") from None
-            self._forget(ident)
-            if self._redis is not None:
-                self._redis.delete_later(ident)
-            self.catalogue.note(ident + ".json", None)
-            before = cur.hash
-            self._audit("skill.delete", ident, before, None, {"version": cur.skill.version if cur.skill else None})
-        self.ws.events.emit("skill.deleted", ident, "deleted", hash=before)
 
     def import_folder(self, folder: str | Path, *, overwrite: bool = False) -> ImportReport:
         """Import every ``*.json`` skill of ``folder`` (versions kept as in the files).
@@ -517,8 +404,3 @@ class SkillStore:
             self._dir_fd = None
 
 
-def _io_error(exc: OSError, ident: str, doing: str) -> StorageError:
-    """An OS error as a typed error that says what to check; nothing was changed."""
-    reason = exc.strerror or type(exc).__name__
-    return StorageError(f"cannot {doing} skills/{ident}.json: {reason}",
-                        hint="Check the folder's permissions and free disk space; nothing was changed.")

@@ -11,6 +11,7 @@ from ..errors import NotFound, ValidationError
 from .files import TooLarge, atomic_write, fsync_dir, read_file
 from .model import InvalidSkill, content_hash, now_iso, parse_skill_text
 from .results import ExportReport, ImportReport
+from .writes import read_current, write
 
 if TYPE_CHECKING:
     from .store import SkillStore
@@ -36,7 +37,7 @@ def import_folder(store: SkillStore, folder: Path, *, overwrite: bool = False) -
             report.errors.append((path.name, f"cannot read: {exc.strerror}"))
             continue
         with store._locks.hold(skill.id):
-            cur = store._current(skill.id)
+            cur = read_current(store, skill.id)
             now = now_iso()
             if cur.hash is not None:
                 if cur.read is not None and cur.hash == content_hash(skill.to_bytes()):
@@ -54,7 +55,7 @@ def import_folder(store: SkillStore, folder: Path, *, overwrite: bool = False) -
                                           created_at=skill.created_at or now,
                                           updated_at=skill.updated_at or now)
             try:
-                h = store._write(new, cur, "skill.import", {"from": str(folder)})
+                h = write(store, new, cur, "skill.import", {"from": str(folder)})
             except ValidationError as exc:
                 report.errors.append((path.name, exc.message))
                 continue

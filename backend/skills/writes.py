@@ -1,0 +1,150 @@
+"""The write path: read what is on disk under the lock, check ``expected``, write
+durably, then update the tiers, the catalogue and the audit queue."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import NotFound, StorageError, ValidationError
+from .catalogue import Row, check_file, summarise
+from .errors import SkillConflict
+from .files import FileRead, Fingerprint, TooLarge, atomic_write, fsync_dir, read_file
+from .memory import MemoryEntry
+from .model import Skill, content_hash, now_iso, validate_id
+
+if TYPE_CHECKING:
+    from .store import SkillStore
+
+Expected = int | str | None
+
+
+@dataclass(frozen=True)
+class Current:
+    """The file as it is on disk right now (read under the write lock)."""
+
+    read: FileRead | None      # None: no file (or too large to read)
+    skill: Skill | None        # None: missing or invalid
+    reason: str | None = None  # why it is invalid
+    hash: str | None = None
+
+
+def read_current(store: SkillStore, ident: str) -> Current:
+    """The file as it is now (call under the write lock)."""
+    name = ident + ".json"
+    try:
+        read = read_file(store._path(ident), store.max_bytes)
+    except FileNotFoundError:
+        return Current(None, None)
+    except TooLarge as exc:
+        return Current(None, None, str(exc), exc.token)
+    except OSError as exc:
+        raise io_error(exc, ident, "read") from None
+    try:
+        return Current(read, check_file(name, read), None, read.hash)
+    except ValidationError as exc:
+        return Current(read, None, exc.message, read.hash)
+
+def check_expected(ident: str, cur: Current, expected: Expected, mine: Skill | None) -> None:
+    """Raise SkillConflict unless ``expected`` matches the file now on disk."""
+    def conflict(reason: str) -> SkillConflict:
+        return SkillConflict(ident, reason, mine=mine, theirs=cur.skill, theirs_hash=cur.hash,
+                             theirs_raw=cur.read.raw if cur.read else None)
+
+    if cur.hash is None:  # no file
+        if expected is not None:
+            raise conflict("was deleted since you opened it")
+        return
+    if cur.skill is None:
+        if expected != cur.hash:
+            raise conflict(f"the file on disk is invalid ({cur.reason}); "
+                           "overwrite it only by passing expected=<its hash>")
+        return
+    if expected is None:
+        raise conflict(f"already exists (version {cur.skill.version})")
+    if isinstance(expected, int):
+        if cur.skill.version != expected:
+            raise conflict(f"changed since you opened it (you started from version {expected}, "
+                           f"it is now version {cur.skill.version})")
+    elif expected != cur.hash:
+        raise conflict("changed since you opened it (content hash differs)")
+
+
+def put(store: SkillStore, skill: Skill, expected: Expected = None) -> Skill:
+    """See :meth:`SkillStore.put`."""
+    if not isinstance(skill, Skill):
+        raise ValidationError(f"put needs a Skill, not {type(skill).__name__}",
+                              hint="Build one with Skill(...) or parse_skill_text(text).")
+    if expected is not None and (isinstance(expected, bool) or not isinstance(expected, (int, str))):
+        raise ValidationError("expected must be a version number or a content hash", where="expected")
+    with store._locks.hold(skill.id):
+        cur = read_current(store, skill.id)
+        check_expected(skill.id, cur, expected, skill)
+        now = now_iso()
+        if cur.skill is not None:
+            new = dataclasses.replace(skill, version=cur.skill.version + 1, updated_at=now,
+                                      created_at=cur.skill.created_at or skill.created_at or now)
+        else:
+            version = skill.version + 1 if cur.hash is not None else 1
+            new = dataclasses.replace(skill, version=version, updated_at=now,
+                                      created_at=skill.created_at or now)
+        h = write(store, new, cur, "skill.put")
+    store._saved(new, h)
+    return new
+
+
+def write(store: SkillStore, new: Skill, cur: Current, action: str, detail: dict | None = None) -> str:
+    """Durable write + tiers + catalogue + audit (caller holds the lock); returns the hash."""
+    raw = new.to_bytes()
+    if len(raw) > store.max_bytes:
+        raise ValidationError(f"the skill is {len(raw)} bytes, over the {store.max_bytes}-byte limit",
+                              where=new.id, hint="Shorten the code or raise skills.max_file_bytes.")
+    h = content_hash(raw)
+    name = new.id + ".json"
+    try:
+        st = atomic_write(store.folder, name, raw, store._dir_fd)
+    except OSError as exc:
+        raise io_error(exc, new.id, "write") from None
+    fp = Fingerprint.of(st)
+    path = store._path(new.id)
+    store._mem.put(new.id, MemoryEntry(new, raw, fp, path, True, h))
+    if store._redis is not None:
+        store._redis.set_later(new.id, raw, fp, time.time_ns(), h)
+    store.catalogue.note(name, Row(fp, True, summarise(new, h, len(raw)), None))
+    store._audit(action, new.id, cur.hash, h,
+                {"version": new.version, **(detail or {})})
+    return h
+
+
+def delete(store: SkillStore, ident: str, expected: Expected = None) -> None:
+    """See :meth:`SkillStore.delete`."""
+    validate_id(ident)
+    with store._locks.hold(ident):
+        cur = read_current(store, ident)
+        if cur.hash is None:
+            store._forget(ident)
+            raise NotFound("skill", ident)
+        if expected is not None:
+            check_expected(ident, cur, expected, None)
+        try:
+            os.unlink(store._path(ident))
+            fsync_dir(store.folder, store._dir_fd)
+        except OSError as exc:
+            raise io_error(exc, ident, "delete") from None
+        store._forget(ident)
+        if store._redis is not None:
+            store._redis.delete_later(ident)
+        store.catalogue.note(ident + ".json", None)
+        before = cur.hash
+        store._audit("skill.delete", ident, before, None, {"version": cur.skill.version if cur.skill else None})
+    store.ws.events.emit("skill.deleted", ident, "deleted", hash=before)
+
+
+def io_error(exc: OSError, ident: str, doing: str) -> StorageError:
+    """An OS error as a typed error that says what to check; nothing was changed."""
+    reason = exc.strerror or type(exc).__name__
+    return StorageError(f"cannot {doing} skills/{ident}.json: {reason}",
+                        hint="Check the folder's permissions and free disk space; nothing was changed.")

@@ -134,3 +134,27 @@ def test_without_redis_state_is_off(tmp_path: Path) -> None:
         state = ws.skills.redis_state()
         assert (state.configured, state.breaker) == (False, "off")
         assert ws.skills.tier_view("nothing").redis_error == "not configured"
+
+
+def test_foreign_or_damaged_value_under_our_key_is_replaced(tmp_path: Path, redis_url: str,
+                                                            redis_server: RedisServer) -> None:
+    with make_workspace(tmp_path / "w", redis_url) as ws:
+        saved = ws.skills.put(sample("eps"))
+        _warm(ws, "eps")
+        key = ws.redis_prefix + "skill:eps"
+        raw = redis_server.client()
+        for junk in (b"not ours", b"SRS1" + b"\0" * 60, decode(raw.get(key)).raw):  # last: no header
+            raw.set(key, junk)
+            ws.skills.invalidate("eps")
+            got = ws.skills.get_with_tier("eps")
+            assert (got.tier, got.skill) == ("disk", saved)
+            ws.skills.flush(2.0)
+            assert decode(raw.get(key)).hash == content_hash((tmp_path / "w" / "skills" / "eps.json").read_bytes())
+
+
+def test_get_many_skips_missing_and_invalid(tmp_path: Path, redis_url: str) -> None:
+    with make_workspace(tmp_path / "w", redis_url) as ws:
+        a = ws.skills.put(sample("a1"))
+        b = ws.skills.put(sample("b1"))
+        (tmp_path / "w" / "skills" / "bad.json").write_bytes(b"{")
+        assert ws.skills.get_many(["a1", "nope", "bad", "b1", "../x"]) == {"a1": a, "b1": b}

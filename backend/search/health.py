@@ -35,7 +35,7 @@ def describe(st: IndexStatus) -> tuple[Status, str, dict[str, object]]:
     if st.state in ("unavailable", "error"):
         return Status.DEGRADED, f"search unavailable: {st.message}", facts
     # Most telling first: the Dashboard's column cuts the line on narrow terminals.
-    parts = [] if st.semantic else [LEXICAL_LABEL]
+    parts = [] if st.semantic else [f"{LEXICAL_LABEL}: {st.message}" if st.message else LEXICAL_LABEL]
     if st.progress:
         done, total = st.progress
         parts.append(f"building {done:,}/{total:,} ({done * 100 // max(total, 1)}%)")

@@ -47,7 +47,7 @@ def test_similar_meanings_score_higher_than_unrelated(model):
 
 def test_lexical_choice_and_sparse_encoder():
     dense, reason = load_dense("lexical")
-    assert dense is None and "lexical fallback" in reason
+    assert dense is None and "index.embedder is set to lexical" in reason
     sparse = SparseEncoder()
     doc = sparse.document("Inspecting databases and tables")
     query = sparse.query("inspect database")

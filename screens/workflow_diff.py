@@ -25,10 +25,9 @@ def diff_title(diff: WorkflowDiff, mode: str) -> Text:
     s = diff.structural
     counts = (f"steps +{sum(c.kind == 'added' for c in s.steps)} "
               f"-{sum(c.kind == 'removed' for c in s.steps)} "
-              f"~{sum(c.kind in ('changed', 'moved') for c in s.steps)}, "
-              f"keys ~{len(s.keys)}   t: mode · esc: back")
-    return Text.assemble((f"{diff.workflow_id}  v{diff.a} → v{diff.b}", "bold"),
-                         f"  {mode}  ", (counts, "dim"))
+              f"~{sum(c.kind in ('changed', 'moved') for c in s.steps)} · keys ~{len(s.keys)}")
+    return Text.assemble((f"v{diff.a} → v{diff.b}", "bold"), f" · {mode} · ", (counts, "dim"),
+                         (" · t: mode · esc: back", "dim"))
 
 
 def unified(diff: WorkflowDiff) -> Text:

@@ -22,9 +22,10 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from backend.events import Event
-from backend.workflows import WorkflowDiff, WorkflowVersion, definition_text
+from backend.workflows import WorkflowDiff, WorkflowVersion, definition_text, descendants
 from tui.workers import run_backend
 
+from .workflow_confirm import ConfirmDeleteScreen
 from .workflow_diff import DIFF_MODES, diff_title, render_diff
 from .workflow_editor import WorkflowEditorScreen
 from .workflow_meta import load_entries, metadata_text
@@ -41,9 +42,10 @@ class WorkflowsScreen(Screen):
         Binding("a", "mark('A')", "Mark A", id="workflows.mark-a"),
         Binding("b", "mark('B')", "Mark B", id="workflows.mark-b"),
         Binding("D", "diff", "Diff", id="workflows.diff"),
-        Binding("t", "toggle_diff_mode", "Mode", id="workflows.diff-mode"),
+        Binding("t", "toggle_diff_mode", "Diff mode", id="workflows.diff-mode", show=False),
         Binding("g", "focus_skills", "Skills", id="workflows.skills"),
         Binding("escape", "close_diff", "Back", id="workflows.back", show=False),
+        Binding("x,delete", "delete_version", "Delete", id="workflows.delete"),
         Binding("r", "refresh", "Refresh", id="workflows.refresh"),
     ]
 
@@ -256,6 +258,26 @@ class WorkflowsScreen(Screen):
             self.action_refresh()
 
         self.app.push_screen(WorkflowEditorScreen(v.workflow_id, v.version, text), stored)
+
+    # -- delete -----------------------------------------------------------------------
+    def action_delete_version(self) -> None:
+        node = self.query_one("#wf-tree", Tree).cursor_node
+        ref = node.data if node is not None else None
+        if ref is None or ref.version is None or ref.deleted:
+            self.notify("Select a version (not a workflow) to delete.", severity="warning")
+            return
+        entry = self.entries.get(ref.workflow_id)
+        below = descendants(entry.lineage, ref.version) if entry else []
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            store = self.app.ws.workflows
+            run_backend(self, lambda: store.delete(ref.workflow_id, ref.version, force=bool(below)),
+                        done=lambda _: self.notify(f"Deleted {ref.workflow_id} v{ref.version}."),
+                        name="delete-workflow-version", group="wf-delete")
+
+        self.app.push_screen(ConfirmDeleteScreen(ref.workflow_id, ref.version, below), answered)
 
     # -- skills -----------------------------------------------------------------------
     def action_focus_skills(self) -> None:

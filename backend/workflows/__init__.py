@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .diff import describe as describe_structural
-from .lineage import build_lineage
+from .lineage import build_lineage, descendants
 from .models import (
     KeyChange,
     LineageNode,
@@ -22,6 +22,7 @@ from .store import WorkflowStore, definition_text, open_workflow_store
 __all__ = [
     "KeyChange", "LineageNode", "SideBySideRow", "StepChange", "StructuralDiff", "Tombstone",
     "VersionInfo", "WorkflowDiff", "WorkflowStore", "WorkflowSummary", "WorkflowVersion",
-    "build_lineage", "check_workflow_id", "content_hash", "definition_text", "describe_structural",
+    "build_lineage", "check_workflow_id", "content_hash", "definition_text", "descendants",
+    "describe_structural",
     "open_workflow_store", "parse_definition", "validate_definition",
 ]

@@ -140,3 +140,36 @@ async def test_skill_jump_switches_to_skills(ui_ws):
         assert app.focused is skills
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.current_mode == "skills", what="skills mode")
+
+
+async def test_delete_version_with_confirmation(ui_ws):
+    from screens.workflow_confirm import ConfirmDeleteScreen
+
+    app = make_app(ui_ws)
+    folder = ui_ws.paths.workflows / "docs-index-refresh"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_versions(pilot, app)
+        await pilot.press("down", "down")  # v2: v3, v4, v5 descend from it
+        await wait_for(pilot, lambda: "version: 2\n" in _yaml(app), what="v2")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDeleteScreen), what="confirm")
+        warning = str(app.screen.query_one("#wf-confirm-warning", Static).render())
+        assert "v3, v4, v5 descend from it" in warning
+        await pilot.press("n")
+        assert (folder / "v2.yaml").exists()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDeleteScreen), what="confirm")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not (folder / "v2.yaml").exists(), what="deleted")
+        assert (folder / "v2.deleted").exists()
+
+        def deleted_node_shown() -> bool:
+            stack = list(_tree(app).root.children)
+            while stack:
+                node = stack.pop()
+                stack.extend(node.children)
+                if node.data and node.data.version == 2 and node.data.deleted:
+                    return [c.data.version for c in node.children] == [3, 4]
+            return False
+
+        await wait_for(pilot, deleted_node_shown, what="v2 shown as deleted with its children")

@@ -52,6 +52,7 @@ async def _editor_invalid(pilot) -> None:  # noqa: ANN001
     editor = app.screen
     await wait_for(pilot, lambda: editor.valid is True, what="valid")
     area = editor.query_one("#wf-editor", TextArea)
+    area.cursor_blink = False  # a blinking cursor makes the SVG differ run to run
     area.load_text(area.text.replace("next: pdf-text", "next: pdf"))
     await wait_for(pilot, lambda: editor.valid is False, what="invalid")
     await _settle(pilot)

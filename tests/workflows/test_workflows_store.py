@@ -165,3 +165,27 @@ def test_audit_and_event_on_store(ws):
     [entry] = ws.audit.query(target="workflow:w@v1")
     assert entry.action == "workflow.store" and entry.after_hash == v.content_hash
     assert [(e.kind, e.subject, e.detail) for e in seen] == [("workflow.stored", "w", "v1")]
+
+
+@pytest.mark.parametrize("name,message", [
+    ("Plain name", "plain"),
+    ("Name: with colon # and hash", 'quotes " and \' and\nnewline'),
+    ("Ünïcødé 名前", "emoji 🚀 and tab\tend"),
+    ("yes", "null"),
+    ("x" * 150, "long " * 40),
+])
+def test_header_fast_path_matches_the_full_parse(ws, name, message):
+    from backend.workflows.fileformat import fast_info, full_info
+
+    v = ws.workflows.store("w", definition(name), message=message, author="ëva")
+    data = (ws.paths.workflows / "w" / f"v{v.version}.yaml").read_bytes()
+    full = full_info(data, "w", v.version, "test")
+    fast = fast_info(data, "w", v.version)
+    message = message.strip()  # store() trims the message
+    assert full.error is None and (full.name, full.message, full.author) == (name, message, "ëva")
+    if name in ("Plain name", "yes"):
+        assert fast is not None  # the common case needs no YAML parse
+    if fast is not None:  # the fast path may decline, but must never disagree
+        assert fast == full
+    [listed] = [s for s in ws.workflows.list_all() if s.workflow_id == "w"]
+    assert (listed.latest.name, listed.latest.message) == (name, message)

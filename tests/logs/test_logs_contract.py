@@ -180,3 +180,17 @@ def test_unknown_run_id_and_bad_filters(ws):
         LogFilter(statuses=frozenset({"weird"}))
     with pytest.raises(ValidationError, match="naive"):
         LogFilter(since=END.replace(tzinfo=None))
+
+
+def test_daily_and_hourly_series_add_up(ws):
+    ws.logs.store_logs(RUNS)
+    axis, daily = ws.metrics.get_daily(14)
+    assert len(axis) == 14 and axis[-1] == max(r["started_at"] for r in RUNS).date()
+    for (wf, ver), points in daily.items():
+        in_window = [r for r in RUNS if r["workflow_id"] == wf and r["workflow_version"] == ver
+                     and r["started_at"].date() >= axis[0]]
+        assert sum(p.executions for p in points) == len(in_window)
+        assert sum(p.successes for p in points) == sum(r["status"] == "success" for r in in_window)
+    hourly = ws.metrics.get_series("support-ticket-router")
+    assert sum(p.executions for p in hourly) == sum(r["workflow_id"] == "support-ticket-router" for r in RUNS)
+    assert all(p.hour.minute == 0 and p.hour.utcoffset().total_seconds() == 0 for p in hourly)

@@ -164,8 +164,21 @@ def column_texts_fn(table: Table) -> Callable[[tuple[Any, ...]], list[str | None
     return texts
 
 
+def _total(f: Callable[[Any], str]) -> Callable[[Any], str]:
+    """Never fail: a value with no canonical form (a row bound for quarantine) hashes as
+    its raw text, so whole-table hashes can still be taken and such rows subtracted."""
+
+    def canon(v: Any) -> str:
+        try:
+            return f(v)
+        except (ValueError, TypeError, ArithmeticError):
+            return "!" + _as_str(v)
+
+    return canon
+
+
 def row_text_fn(table: Table) -> Callable[[tuple[Any, ...]], str]:
-    convs = [_CANON[c.type] for c in table.columns]
+    convs = [_total(_CANON[c.type]) for c in table.columns]
 
     def row_text(row: tuple[Any, ...]) -> str:
         return SEP.join("n" if v is None else "v" + f(v) for f, v in zip(convs, row, strict=False))

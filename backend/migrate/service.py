@@ -20,7 +20,7 @@ from .plan import Plan, make_plan
 from .progress import ProgressCallback
 from .switch import SwitchResult, check_switchable, switch_to, undo_switch
 from .tables import select_tables
-from .verify import VerifyReport, verify
+from .verify import SourceHashes, VerifyReport, verify
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,17 @@ class Migrator:
         src, dst = self._pair(target, source)
         chosen = self._tables(src, tables)
         record = self.history.start(src.display, dst.display)
+        hashes = SourceHashes(src, chosen) if check and SourceHashes.worth_it(src, chosen) else None
+        try:
+            return self._run(record, src, dst, chosen, resume, check, batch_rows, progress,
+                             cancel, hashes)
+        finally:
+            if hashes is not None:
+                hashes.close()
+
+    def _run(self, record: RunRecord, src: Endpoint, dst: Endpoint, chosen: Any, resume: bool,
+             check: bool, batch_rows: int, progress: ProgressCallback | None,
+             cancel: threading.Event | None, hashes: SourceHashes | None) -> RunOutcome:
         try:
             result = run_copy(src, dst, chosen, resume=resume, batch_rows=batch_rows,
                               progress=progress, cancel=cancel)
@@ -131,7 +142,7 @@ class Migrator:
                                      quarantined=result.quarantined, seconds=result.seconds)
         report = None
         if check and result.status != "cancelled":
-            report = self._verify(record, src, dst, chosen, progress)
+            report = self._verify(record, src, dst, chosen, progress, hashes)
         # No audit entry here: writing to the source now would make it differ from the
         # copy just verified. The history records the run; the switch is audited.
         return RunOutcome(self._record(record.id), result, report)
@@ -144,8 +155,9 @@ class Migrator:
         return self._verify(record, src, dst, self._tables(src, tables), progress)
 
     def _verify(self, record: RunRecord | None, src: Endpoint, dst: Endpoint, tables: Any,
-                progress: ProgressCallback | None) -> VerifyReport:
-        report = verify(src, dst, tables, progress=progress)
+                progress: ProgressCallback | None,
+                hashes: SourceHashes | None = None) -> VerifyReport:
+        report = verify(src, dst, tables, progress=progress, source_hashes=hashes)
         if record is not None:
             self.history.update(record.id, verified=report.ok,
                                 verify_detail=[f"{t.table}: {t.verdict}" for t in report.tables])

@@ -15,6 +15,8 @@ from typing import Any
 from .canon import column_texts_fn, pg_column_text, pg_hash_sql, pg_row_text, row_hash, row_text_fn
 from .tables import Table
 
+_TEXTUAL = {"text", "uuid", "timestamptz", "jsonb"}
+
 
 class _Aggregate:
     """Exact sum of per-row hashes, returned as text (it may not fit 64 bits)."""
@@ -45,18 +47,24 @@ class SqliteSide:
                                  (table.name,)).fetchone() is not None
 
     def table_hash(self, table: Table, exclude: list[Any] | None = None,
-                   key_range: tuple[int, int] | None = None) -> tuple[int, int]:
-        """(rows, hash); ``exclude`` holds rowids (quarantined source rows)."""
+                   key_range: tuple[int, int] | None = None,
+                   only: list[Any] | None = None) -> tuple[int, int]:
+        """(rows, hash); ``exclude`` / ``only`` hold rowids (quarantined source rows)."""
         if not self.has_table(table):
             return 0, 0
         name = f"sr_hash_{table.name}"
         agg = type(name, (_Aggregate,), {"row_text": staticmethod(row_text_fn(table))})
         self.conn.create_aggregate(name, len(table.columns), agg)
-        where, args = ["rowid NOT IN (SELECT value FROM json_each(?))"], [json.dumps(exclude or [])]
+        if only is not None:
+            where, args = ["rowid IN (SELECT value FROM json_each(?))"], [json.dumps(only)]
+        else:
+            where, args = ["rowid NOT IN (SELECT value FROM json_each(?))"], [json.dumps(exclude or [])]
         if key_range is not None:
             where.append("rowid BETWEEN ? AND ?")
             args += list(key_range)
-        cols = ", ".join(table.column_names)
+        # Text goes in as bytes: a row with invalid UTF-8 still hashes (it is subtracted).
+        cols = ", ".join(f"CAST({c.name} AS BLOB)" if c.type in _TEXTUAL else c.name
+                         for c in table.columns)
         sql = f"SELECT {name}({cols}) FROM {table.name} WHERE {' AND '.join(where)}"  # noqa: S608
         count, total = self.conn.execute(sql, args).fetchone()[0].split(":")
         return int(count), int(total)

@@ -95,17 +95,60 @@ def _sqlite_hash(side: SqliteSide, path: Path, table: Table, exclude: list[Any],
                  pool: cf.Executor | None) -> tuple[int, int]:
     if pool is None or not side.has_table(table):
         return side.table_hash(table, exclude)
-    lo, hi = side.rowid_bounds(table)
-    workers = max(1, min(os.cpu_count() or 1, 4))
-    step = (hi - lo) // workers + 1
-    parts = [pool.submit(_sqlite_part, str(path), table.name, exclude, lo + i * step,
-                         lo + (i + 1) * step - 1) for i in range(workers)]
+    parts = [pool.submit(_sqlite_part, str(path), table.name, exclude, lo, hi)
+             for lo, hi in _ranges(side, table, pool._max_workers)]  # type: ignore[attr-defined]
     results = [p.result() for p in parts]
     return sum(r[0] for r in results), sum(r[1] for r in results)
 
 
+class SourceHashes:
+    """Hash every row of a SQLite source in worker processes, started before the copy.
+
+    The source does not change during a migration, so its side of the verification
+    can run while the copy keeps PostgreSQL busy; quarantined rows are subtracted later.
+    """
+
+    def __init__(self, ep: Endpoint, tables: tuple[Table, ...]) -> None:
+        self.pool = cf.ProcessPoolExecutor(max_workers=max(1, min(os.cpu_count() or 1, 4)),
+                                           mp_context=multiprocessing.get_context("spawn"))
+        side = SqliteSide(ep.path)
+        try:
+            self.parts = {t.name: [self.pool.submit(_sqlite_part, str(ep.path), t.name, [], lo, hi)
+                                   for lo, hi in _ranges(side, t, self.pool._max_workers)]
+                          for t in tables}
+        finally:
+            side.close()
+
+    @staticmethod
+    def worth_it(ep: Endpoint, tables: tuple[Table, ...]) -> bool:
+        """Only big sources pay back the worker processes' start-up."""
+        if ep.kind != "sqlite":
+            return False
+        side = SqliteSide(ep.path)
+        try:
+            return any(_rows(side, t) >= PARALLEL_MIN_ROWS for t in tables)
+        finally:
+            side.close()
+
+    def result(self, table: Table) -> tuple[int, int]:
+        parts = [p.result() for p in self.parts.get(table.name, [])]
+        return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _ranges(side: SqliteSide, table: Table, n: int) -> list[tuple[int, int]]:
+    if not side.has_table(table):
+        return []
+    lo, hi = side.rowid_bounds(table)
+    step = (hi - lo) // n + 1
+    return [(lo + i * step, lo + (i + 1) * step - 1) for i in range(n)]
+
+
 def verify(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...], *,
-           sample: int = 20, progress: ProgressCallback | None = None) -> VerifyReport:
+           sample: int = 20, progress: ProgressCallback | None = None,
+           source_hashes: SourceHashes | None = None) -> VerifyReport:
     """Compare every table of ``tables`` between source and target."""
     from .copy import open_target
 
@@ -120,12 +163,19 @@ def verify(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...], 
     tracker = Tracker({t.name: 1 for t in tables}, progress)
     reports = []
     big = any(side.kind == "sqlite" and _rows(side, t) >= PARALLEL_MIN_ROWS
-              for t in tables for side in (source, target))
+              for t in tables for side in (source, target)
+              if not (side is source and source_hashes is not None))
     pool = (cf.ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 4),
                                    mp_context=multiprocessing.get_context("spawn"))
             if big else None)
 
     def hash_of(side: Any, ep: Endpoint, table: Table, exclude: list[Any]) -> tuple[int, int]:
+        if side is source and source_hashes is not None:
+            count, total = source_hashes.result(table)
+            if exclude:
+                less = side.table_hash(table, only=exclude)
+                count, total = count - less[0], total - less[1]
+            return count, total
         if side.kind == "sqlite":
             return _sqlite_hash(side, ep.path, table, exclude, pool)
         return side.table_hash(table, exclude)

@@ -12,7 +12,7 @@ from conftest import pg_ep, sqlite_ep
 from backend.migrate.copy import run_copy
 from backend.migrate.plan import make_plan
 from backend.migrate.tables import TABLES
-from backend.migrate.verify import verify
+from backend.migrate.verify import SourceHashes, verify
 
 GOOD = "'wf', 1, 'success', '2026-01-01T00:00:00.000000+00:00', '2026-01-01T00:00:01.000000+00:00', 5"
 # (category, run_id, the INSERT's values) - one row per category the plan must find
@@ -91,3 +91,12 @@ def test_bad_rows_are_quarantined_with_reasons_and_the_rest_verifies(source_db: 
     run_logs = next(t for t in report.tables if t.table == "run_logs")
     assert report.ok, [t.verdict for t in report.tables]
     assert run_logs.quarantined == 8 and run_logs.source_rows == 408
+
+    # The same with the source hashed up front in worker processes (as a big run does):
+    # every row is hashed, bad bytes included, and the quarantined ones subtracted.
+    hashes = SourceHashes(sqlite_ep(source_db), TABLES)
+    try:
+        again = verify(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES, source_hashes=hashes)
+    finally:
+        hashes.close()
+    assert again.ok and [t.source_hash for t in again.tables] == [t.source_hash for t in report.tables]

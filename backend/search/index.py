@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -226,6 +227,17 @@ class SkillIndex:
                 self.known.clear()
                 self.engine.open(self.engine_schema())
         return reconcile(self, progress=progress)
+
+    def optimize(self) -> float:
+        """Build HNSW segments now (Qdrant Edge); returns seconds. It holds the GIL while it
+        runs (seconds at 10k+ skills), so the CLI calls it, never the TUI."""
+        optimize = getattr(self.engine, "optimize", None)
+        if optimize is None:
+            return 0.0
+        started = time.perf_counter()
+        with self._engine_lock:
+            optimize()
+        return time.perf_counter() - started
 
     def engine_schema(self) -> Schema:
         return Schema(self.dense.name, self.dense.dimension) if self.dense else Schema(None, 0)

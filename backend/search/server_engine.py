@@ -45,9 +45,14 @@ class ClientEngine:
         self.schema: Schema | None = None
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
         try:
             return fn(*args, **kwargs)
-        except (ConnectionError, TimeoutError, OSError) as exc:
+        except UnexpectedResponse as exc:
+            raise BackendUnavailable("qdrant", f"{mask_url(self.url)} answered HTTP {exc.status_code}",
+                                     hint="Check the server's log and the collection name (qdrant.collection).") from exc
+        except (ConnectionError, TimeoutError, OSError, ResponseHandlingException) as exc:
             raise BackendUnavailable("qdrant", f"{mask_url(self.url)} unreachable ({exc})",
                                      hint="Start the server, or unset qdrant.url to use the embedded index.") from exc
 

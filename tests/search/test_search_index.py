@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import skill_bytes, write_atomic
 
+from backend.errors import BackendUnavailable
 from backend.health import Status
 from backend.search import index_health
 
@@ -162,3 +163,16 @@ def test_health_before_opening(ws_root, open_ws):
     assert "search" not in o.ws.__dict__
     assert "not built yet" in detail and facts["state"] == "not opened"
     assert status is Status.DEGRADED  # lexical configured in this fixture
+
+
+def test_unreachable_server_is_reported_not_raised(open_ws):
+    o = open_ws(url="http://user:secret@127.0.0.1:9", watch=False)
+    index = o.ws.search
+    index.wait_ready(30)
+    assert index.state == "error"
+    with pytest.raises(BackendUnavailable) as err:
+        index.search("slack")
+    assert "qdrant unavailable: http://user:***@127.0.0.1:9 unreachable" in str(err.value)
+    assert "secret" not in str(err.value)
+    status, detail, _ = index_health(o.ws)
+    assert status is Status.DEGRADED and detail.startswith("search unavailable")

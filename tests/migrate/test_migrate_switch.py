@@ -108,3 +108,20 @@ def test_jsonl_archive_to_postgres(tmp_path: Path, workspace: Path, postgres_dsn
         outcome = Migrator(ws).run(postgres_dsn, source=str(archive))
     assert outcome.copy.rows == {"run_logs": 50} and outcome.copy.quarantined == 1
     assert outcome.verify.ok, [t.verdict for t in outcome.verify.tables]
+
+
+def test_move_back_from_postgres_to_a_new_sqlite_file(workspace: Path, postgres_dsn: str) -> None:
+    with open_workspace(workspace) as ws:
+        m = Migrator(ws)
+        assert m.run(postgres_dsn).verify.ok
+        m.switch(postgres_dsn)
+    with open_workspace(workspace) as ws:
+        m = Migrator(ws)
+        assert m.current().kind == "postgres"
+        outcome = m.run("back.db")  # the reverse direction, same machinery
+        assert outcome.copy.rows["run_logs"] == 300 and outcome.verify.ok
+        assert m.switch("back.db").backend == "sqlite"
+    with open_workspace(workspace) as ws:
+        assert ws.settings.logs.backend == "sqlite"
+        assert ws.sqlite_path == workspace / "back.db"
+        assert ws.logs.count() == 300

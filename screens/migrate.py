@@ -196,7 +196,18 @@ class MigrateScreen(Screen):
         self.query_one(ProgressPanel).note(f"finished in {outcome.copy.seconds:,.1f} s")
         if outcome.verify is not None:
             self._verified(outcome.verify)
+        if outcome.copy.quarantined:
+            target = self.target
+            run_backend(self, lambda: self.migrator.quarantine(target), done=self._show_quarantine,
+                        name="quarantine-list", group="mig-quarantine", exclusive=True)
         self.refresh_history()
+
+    def _show_quarantine(self, rows: list[Any]) -> None:
+        text = Text(f"{len(rows)} row(s) quarantined (kept out of the target; review, then "
+                    "accept with a):\n", style="bold yellow")
+        for q in rows[:30]:
+            text.append(f"{q.table} {q.row_id} [{q.column}] {q.reason}\n")
+        self.query_one("#mig-notes", Static).update(text)
 
     def _failed(self, exc: BaseException) -> None:
         self._cancel = None

@@ -123,3 +123,32 @@ def test_snapshot_after_plan(workspace: Path, snap_compare: Any) -> None:
         assert snap_compare(make_app(ws), terminal_size=SIZE, run_before=planned)
     finally:
         ws.close()
+
+
+async def test_quarantine_is_listed_and_must_be_accepted(workspace: Path, postgres_dsn: str) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(workspace / "storeroom.db")
+    conn.execute("UPDATE run_logs SET payload = '{broken' WHERE rowid = 9")
+    conn.commit()
+    conn.close()
+    ws = open_workspace(workspace)
+    try:
+        async with make_app(ws).run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            screen = pilot.app.screen
+            screen.query_one("#mig-dsn", Input).value = postgres_dsn
+            await pilot.press("r")
+            await until(pilot, lambda: "quarantined" in _text(screen, "#mig-notes"))
+            notes = _text(screen, "#mig-notes")
+            assert "[payload] malformed JSON" in notes
+            assert "completed with 1 quarantined" in _text(screen, "#mig-result")
+            await pilot.press("s", "y")
+            await settle(pilot)
+            assert "now uses" not in _text(screen, "#mig-result")  # refused: not accepted
+            await pilot.press("a", "y")
+            await settle(pilot)
+            await pilot.press("s", "y")
+            await until(pilot, lambda: "now uses" in _text(screen, "#mig-result"))
+    finally:
+        ws.close()

@@ -3,6 +3,8 @@ diffs between any two versions, "new version", the skills used and the run histo
 
 from __future__ import annotations
 
+import logging
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -31,6 +33,8 @@ from .workflow_editor import WorkflowEditorScreen
 from .workflow_meta import load_entries, metadata_text
 from .workflow_runs import fetch_runs, render_runs
 from .workflow_tree import NodeRef, WorkflowEntry, find_node, populate, refresh_labels
+
+log = logging.getLogger(__name__)
 
 
 class WorkflowsScreen(Screen):
@@ -287,14 +291,19 @@ class WorkflowsScreen(Screen):
         skills.focus()
 
     @on(OptionList.OptionSelected, "#wf-skills")
-    def _skill_chosen(self, event: OptionList.OptionSelected) -> None:
+    async def _skill_chosen(self, event: OptionList.OptionSelected) -> None:
         skill_id = event.option.id or ""
-        self.app.switch_mode("skills")
-        select = getattr(self.app.screen, "select_skill", None)
-        if callable(select):
-            select(skill_id)
-        else:
-            self.app.notify(f"Look for skill {skill_id!r} (type / to filter).", timeout=4)
+        app = self.app
+        await app.switch_mode("skills")
+        show = getattr(app.screen, "show_skill", None)
+        if not callable(show):
+            app.notify(f"Look for skill {skill_id!r} (type / to filter).", timeout=4)
+            return
+        try:
+            show(skill_id)
+        except Exception:  # noqa: BLE001 - another area's screen: never crash the jump
+            log.exception("Skills screen could not show %s", skill_id)
+            app.notify(f"Look for skill {skill_id!r} (type / to filter).", timeout=4)
 
 
 SCREEN = WorkflowsScreen

@@ -217,6 +217,16 @@ class Engine:
         return [Pattern(int(r[0]), r[1], r[2], self._json_out(r[3]), self._ts_out(r[4]), r[5],
                         r[6], r[7]) for r in rows]
 
+    def prune_patterns(self, kinds: Sequence[str], keep: Sequence[str]) -> int:
+        """Delete patterns of ``kinds`` whose fingerprint is not in ``keep`` (no longer true)."""
+        d = self.dialect
+        kinds, keep = list(kinds), list(keep)
+        sql_text = f"DELETE FROM patterns WHERE kind IN ({d.phs(len(kinds))})"  # noqa: S608
+        if keep:
+            sql_text += f" AND fingerprint NOT IN ({d.phs(len(keep))})"
+        with self._tx() as cur:
+            return cur.execute(sql_text, [*kinds, *keep]).rowcount
+
     def recurring_errors(self, since: datetime, min_count: int) -> list[tuple[str, str, int]]:
         d = self.dialect
         rows = self._read(

@@ -15,6 +15,7 @@ from typing import Any
 from .engine import Engine, utc_now
 from .models import Summary
 
+AUTO_KINDS = ("failure-rate-regression", "latency-regression", "recurring-error")
 MIN_RUNS = 20
 RECENT = timedelta(days=7)
 MIN_REPEATS = 5
@@ -35,7 +36,10 @@ def _regressions(versions: list[Summary], at: datetime) -> list[dict[str, Any]]:
                              "previous_failure_rate": round(pfr, 4), "runs": cur.executions,
                              "previous_runs": prev.executions},
                 "detected_at": at, "fingerprint": f"failure-rate-regression:{wf}:{v}"})
-        if cur.p95_ms and prev.p95_ms and cur.p95_ms >= 1.5 * prev.p95_ms:
+        # Latency only means something when most runs complete: a version that always
+        # fails early is "fast" and would make its successor look slow.
+        mostly_ok = min(prev.success_rate or 0, cur.success_rate or 0) >= 0.5
+        if mostly_ok and cur.p95_ms and prev.p95_ms and cur.p95_ms >= 1.5 * prev.p95_ms:
             found.append({
                 "kind": "latency-regression", "workflow_id": wf, "workflow_version": v,
                 "description": f"v{v} p95 {cur.p95_ms:,.0f} ms, v{pv} was {prev.p95_ms:,.0f} ms",

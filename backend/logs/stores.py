@@ -221,10 +221,16 @@ class MetricsStore:
         return self.engine.patterns(workflow_id)
 
     def detect_patterns(self, now: datetime | None = None) -> list[Pattern]:
-        """Compute regressions and recurring errors, record them, return what was found."""
-        from .patterns import detect
+        """Compute regressions and recurring errors, record them, return what was found.
 
-        return [self.record_pattern(**found) for found in detect(self.engine, now)]
+        Earlier detections of these kinds that no longer hold are removed; patterns
+        recorded by hand (other kinds) are kept.
+        """
+        from .patterns import AUTO_KINDS, detect
+
+        found = [self.record_pattern(**item) for item in detect(self.engine, now)]
+        self.engine.prune_patterns(AUTO_KINDS, [p.fingerprint for p in found])
+        return found
 
     def close(self) -> None:
         self.engine.close()

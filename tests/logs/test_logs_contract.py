@@ -169,6 +169,13 @@ def test_patterns_record_and_detect(ws):
     assert error.evidence["count"] == 20 and "customer_id" in error.description
     ws.metrics.detect_patterns(now=END)  # re-detection refreshes, never duplicates
     assert len(ws.metrics.get_patterns("flaky")) == 2
+    # A detection that no longer holds goes; the hand-made note stays.
+    ws.metrics.record_pattern("recurring-error", "old news", {}, END, workflow_id="flaky",
+                              fingerprint="recurring-error:flaky:stale")
+    ws.metrics.detect_patterns(now=END)
+    assert "old news" not in {x.description for x in ws.metrics.get_patterns("flaky")}
+    assert len(ws.metrics.get_patterns("flaky")) == 2
+    assert ws.metrics.get_patterns("wf-a")[0].kind == "note"
 
 
 def test_unknown_run_id_and_bad_filters(ws):

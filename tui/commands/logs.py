@@ -103,7 +103,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"items": [r.to_json() for r in page.items], "next_cursor": page.next_cursor})
         return 0
-    print(f"{'started (UTC)':<20} {'workflow':<24} {'ver':>3} {'status':<9} {'ms':>9}  error")
+    print(f"{'started (UTC)':<19} {'workflow':<24} {'ver':>3} {'status':<9} {'ms':>9}  error")
     for r in page.items:
         print(f"{r.started_at:%Y-%m-%d %H:%M:%S} {r.workflow_id[:24]:<24} {r.workflow_version:>3} "
               f"{r.status:<9} {r.duration_ms:>9}  {(r.error or '')[:60]}")

@@ -89,7 +89,7 @@ def index_health(ws: Workspace) -> tuple[Status, str, dict[str, object]]:
         built = (ws.paths.index / "meta.json").is_file()
         where = "qdrant-edge, " + ("index on disk" if built else "not built yet")
     status = Status.OK if semantic else Status.DEGRADED
-    return status, f"{where}, {model}; opens with the TUI or `storeroom search`", facts
+    return status, f"{where}, {model}; opens with the Skills screen or `storeroom search`", facts
 
 
 def model_installed() -> bool:

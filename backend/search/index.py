@@ -67,6 +67,7 @@ class SkillIndex:
         self.last_report: Any = None  # the last reconcile's SyncReport
         self.needs_rebuild = False  # set when the index folder vanished under us
         self.ready = threading.Event()
+        self.model_ready = threading.Event()  # engine open and embedder loaded: searches may run
         self.stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._unsubscribe = ws.events.subscribe(self._remember)
@@ -101,9 +102,19 @@ class SkillIndex:
         from .sync import reconcile
 
         try:
-            self.dense, self.fallback_reason = load_dense(self.ws.settings.index.embedder)
+            # The model loads while the engine opens and lists its points (cold start).
+            loaded: list[tuple[DenseEmbedder | None, str]] = []
+            loader = threading.Thread(target=lambda: loaded.append(load_dense(self.ws.settings.index.embedder)),
+                                      name="skill-index-model", daemon=True)
+            loader.start()
+            expected = self._expected_schema()
+            self._open_engine(expected)
+            loader.join()
+            self.dense, self.fallback_reason = loaded[0] if loaded else (None, "the model failed to load")
             self._query_vec = QueryCache(self.dense) if self.dense else None
-            self._open_engine()
+            self.model_ready.set()
+            if self.engine_schema() != expected:  # the model did not load after all
+                self._open_engine(self.engine_schema())
             reconcile(self)
         except Exception as exc:
             self._fail(exc)
@@ -114,8 +125,14 @@ class SkillIndex:
         self.ws.events.emit("index.ready", "skill index", f"{len(self.known):,} skills searchable ({model})",
                             points=len(self.known), model=model)
 
-    def _open_engine(self) -> None:
-        schema = Schema(self.dense.name, self.dense.dimension) if self.dense else Schema(None, 0)
+    def _expected_schema(self) -> Schema:
+        from . import model_installed
+        from .minilm import DIMENSION, MODEL_NAME
+
+        semantic = self.ws.settings.index.embedder == "minilm" and model_installed()
+        return Schema(MODEL_NAME, DIMENSION) if semantic else Schema(None, 0)
+
+    def _open_engine(self, schema: Schema) -> None:
         with self._engine_lock:
             reason = self.engine.open(schema)
             self.known = {} if reason else {p["skill_id"]: p for p in self.engine.scan() if "skill_id" in p}
@@ -125,6 +142,7 @@ class SkillIndex:
     def _fail(self, exc: BaseException) -> None:
         self.state = "unavailable" if isinstance(exc, IndexBusy) else "error"
         self.message = str(exc)
+        self.model_ready.set()
         self.ready.set()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
@@ -189,8 +207,10 @@ class SkillIndex:
         text = " ".join(query.split())
         if not text:
             return []
-        if not self.ready.is_set() and self.dense is None:
-            self.ready.wait(2.0)  # the model is loading (well under a second)
+        if not self.model_ready.wait(5.0):  # the model loads in well under a second
+            raise BackendUnavailable("skill index", "still starting", hint="Try again in a moment.")
+        if self.state in ("unavailable", "error"):
+            raise BackendUnavailable("skill index", self.message or self.state)
         dense = self._query_vec(text) if self._query_vec else None
         sparse = self.sparse.query(text)
         depth = max(limit * 3, 30)

@@ -105,6 +105,8 @@ class Catalogue:
         self._generation = 0
         self._views: dict[tuple, list[SkillSummary]] = {}
         self._started = False
+        self._dirty: set[str] = set()   # rows to re-read on the next refresh
+        self._dir_key: tuple[int, int] | None = None  # folder (mtime_ns, inode) at the last listing
         self._start_lock = threading.Lock()
         self._loading = False
         self._verified_at = 0.0
@@ -131,9 +133,14 @@ class Catalogue:
                         for name, (fp, racy, summary, invalid) in cached.items()}
                 with self._lock:
                     for name, row in rows.items():
-                        self._rows.setdefault(name, row)  # a save meanwhile is newer
+                        if self._rows.setdefault(name, row) is row and row.racy:  # a save meanwhile is newer
+                            self._dirty.add(name)
                     self._bump()
                     self._saved_generation = self._generation
+                # Every cached row gets checked against its file, just not in the way of
+                # the first screen: a moment later, on a thread.
+                self._verified_at = time.monotonic()
+                self._verify_later(delay=0.3)
             else:
                 self.verify()
             self._started = True
@@ -193,14 +200,30 @@ class Catalogue:
             self.verify()
             return
         try:
-            names = {n for n in os.listdir(self.folder) if n.endswith(".json") and not n.startswith(".")}
+            dst = os.stat(self.folder)
         except FileNotFoundError:
-            names = set()
+            dst = None
+        checked = time.time_ns()
+        dir_key = (dst.st_mtime_ns, dst.st_ino) if dst is not None else None
         with self._lock:
-            gone = self._rows.keys() - names
-            for name in gone:
-                del self._rows[name]
-            todo = [n for n in names if (row := self._rows.get(n)) is None or row.racy]
+            if dir_key is not None and dir_key == self._dir_key:
+                # No file added, removed or renamed since the last listing: only the
+                # rows we were told about (saved, racy, marked) need a look.
+                todo, gone = list(self._dirty), set()
+            else:
+                try:
+                    names = {n for n in os.listdir(self.folder) if n.endswith(".json") and not n.startswith(".")}
+                except FileNotFoundError:
+                    names = set()
+                gone = self._rows.keys() - names
+                for name in gone:
+                    del self._rows[name]
+                    self._dirty.discard(name)
+                todo = [n for n in names if n not in self._rows or n in self._dirty]
+                # A listing taken in the same clock tick as the folder's mtime may miss a
+                # file added in that tick: list again next time (the racy rule again).
+                racy_dir = dst is None or is_racy(dst.st_mtime_ns, checked)
+                self._dir_key = None if racy_dir else dir_key
             if todo:
                 self._load(todo)
             if gone or todo:
@@ -230,6 +253,7 @@ class Catalogue:
             gone = self._rows.keys() - stats.keys()
             for name in gone:
                 del self._rows[name]
+                self._dirty.discard(name)
             todo = [n for n, st in stats.items()
                     if (row := self._rows.get(n)) is None or row.racy or not row.fp.matches(st)]
             if todo:
@@ -241,7 +265,7 @@ class Catalogue:
             self.save()
         return changed
 
-    def _verify_later(self) -> None:
+    def _verify_later(self, delay: float = 0.0) -> None:
         with self._lock:
             if self._verifying:
                 return
@@ -249,6 +273,8 @@ class Catalogue:
 
         def run() -> None:
             try:
+                if delay:
+                    time.sleep(delay)
                 changed = self.verify()
                 if changed and self.on_change is not None:
                     self.on_change(changed)
@@ -262,12 +288,19 @@ class Catalogue:
     def _load(self, names: list[str]) -> None:
         for name in names:
             try:
-                self._rows[name] = load_row(self.folder, name, self.max_bytes)[0]
+                row = load_row(self.folder, name, self.max_bytes)[0]
             except FileNotFoundError:
                 self._rows.pop(name, None)
+                self._dirty.discard(name)
+                continue
             except OSError as exc:
-                self._rows[name] = Row(Fingerprint(-1, -1, -1), True, None,
-                                       InvalidFile(name[:-5], name, f"cannot read: {exc.strerror}", None, 0))
+                row = Row(Fingerprint(-1, -1, -1), True, None,
+                          InvalidFile(name[:-5], name, f"cannot read: {exc.strerror}", None, 0))
+            self._rows[name] = row
+            if row.racy:
+                self._dirty.add(name)
+            else:
+                self._dirty.discard(name)
 
     def save(self) -> None:
         """Persist the rows (derived state) if they changed since the last save."""
@@ -287,6 +320,7 @@ class Catalogue:
             row = self._rows.get(name)
             if row is not None:
                 row.racy = True
+                self._dirty.add(name)
 
     def _bump(self) -> None:
         self._generation += 1
@@ -296,10 +330,15 @@ class Catalogue:
         """Record what a get/put/delete just learnt about one file (None: removed)."""
         with self._lock:
             if row is None:
+                self._dirty.discard(name)
                 if self._rows.pop(name, None) is not None:
                     self._bump()
             else:
                 self._rows[name] = row
+                if row.racy:
+                    self._dirty.add(name)
+                else:
+                    self._dirty.discard(name)
                 self._bump()
 
     def forget_all(self) -> None:
@@ -307,6 +346,8 @@ class Catalogue:
         with self._lock:
             for row in self._rows.values():
                 row.racy = True
+            self._dirty = set(self._rows)
+            self._dir_key = None
             self._verified_at = 0.0
             self._bump()
 

@@ -64,7 +64,7 @@ class LogsScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one("#logs-table", DataTable)
         for label, key in (("started (UTC)", "started"), ("workflow", "workflow"),
-                           ("status", "status"), ("duration", "duration"), ("error", "error")):
+                           ("status", "status"), ("took", "duration"), ("error", "error")):
             table.add_column(label, key=key)
         table.focus()
         self._load(reset=True)

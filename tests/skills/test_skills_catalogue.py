@@ -89,3 +89,16 @@ def test_watcher_invalidate_refreshes_a_row(tmp_path: Path) -> None:
         ws.skills.invalidate("x1")  # ...until the folder watcher says so
         assert ws.skills.list(sort="name").items[0].name == "Skill y1"
         assert ws.skills.get("x1").name == "Skill y1"
+
+
+def test_files_added_and_removed_behind_our_back_show_at_once(tmp_path: Path) -> None:
+    with make_workspace(tmp_path / "w") as ws:
+        ws.skills.put(sample("a0"))
+        time.sleep(0.12)
+        assert ws.skills.list(sort="name").total == 1
+        assert ws.skills.list(sort="name").total == 1  # folder unchanged: no listing needed
+        folder = tmp_path / "w" / "skills"
+        (folder / "b0.json").write_bytes(sample("b0").to_bytes())
+        assert [s.id for s in ws.skills.list(sort="name").items] == ["a0", "b0"]
+        (folder / "a0.json").unlink()
+        assert [s.id for s in ws.skills.list(sort="name").items] == ["b0"]

@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     with open_ws(args) as ws:
         page = ws.skills.list(offset=args.offset, limit=args.limit, sort=args.sort, descending=args.desc,
-                              tag=args.tag, text=args.text)
+                              tag=args.tag, text=args.text, verify=True)  # exact, not the quick page
         invalid = ws.skills.invalid()
     if args.json:
         print_json({"total": page.total, "offset": page.offset,

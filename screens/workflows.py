@@ -24,12 +24,11 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from backend.events import Event
-from backend.workflows import WorkflowDiff, WorkflowVersion, definition_text, descendants
+from backend.workflows import WorkflowDiff, WorkflowVersion
 from tui.workers import run_backend
 
-from .workflow_confirm import ConfirmDeleteScreen
+from .workflow_actions import WorkflowActions
 from .workflow_diff import DIFF_MODES, diff_title, render_diff
-from .workflow_editor import WorkflowEditorScreen
 from .workflow_meta import load_entries, metadata_text
 from .workflow_runs import fetch_runs, render_runs
 from .workflow_tree import NodeRef, WorkflowEntry, find_node, populate, refresh_labels
@@ -37,7 +36,7 @@ from .workflow_tree import NodeRef, WorkflowEntry, find_node, populate, refresh_
 log = logging.getLogger(__name__)
 
 
-class WorkflowsScreen(Screen):
+class WorkflowsScreen(WorkflowActions, Screen):
     """Browse lineage, read versions, diff any two, derive new versions."""
 
     BINDINGS = [
@@ -151,7 +150,8 @@ class WorkflowsScreen(Screen):
         else:
             call = lambda: store.get(ref.workflow_id, ref.version)  # noqa: E731
         run_backend(self, call, done=self._show_version, name="load-workflow",
-                    group="wf-load", exclusive=True)
+                    group="wf-load", exclusive=True, notify=False,
+                    failed=lambda exc: self._show_broken(ref, exc))
 
     def _show_version(self, v: WorkflowVersion) -> None:
         self.current = v
@@ -244,44 +244,6 @@ class WorkflowsScreen(Screen):
 
     def action_close_diff(self) -> None:
         self.query_one("#wf-views", ContentSwitcher).current = "wf-yaml"
-
-    # -- new version ----------------------------------------------------------------
-    def action_new_version(self) -> None:
-        v = self.current
-        if v is None:
-            self.notify("Select a version to derive the new one from.", severity="warning")
-            return
-        text = definition_text(v.definition)
-
-        def stored(result: WorkflowVersion | None) -> None:
-            if result is None:
-                return
-            self.notify(f"Stored {result.workflow_id} v{result.version} (from v{result.parent}).",
-                        title="Saved")
-            self._want = NodeRef(result.workflow_id, result.version)
-            self.action_refresh()
-
-        self.app.push_screen(WorkflowEditorScreen(v.workflow_id, v.version, text), stored)
-
-    # -- delete -----------------------------------------------------------------------
-    def action_delete_version(self) -> None:
-        node = self.query_one("#wf-tree", Tree).cursor_node
-        ref = node.data if node is not None else None
-        if ref is None or ref.version is None or ref.deleted:
-            self.notify("Select a version (not a workflow) to delete.", severity="warning")
-            return
-        entry = self.entries.get(ref.workflow_id)
-        below = descendants(entry.lineage, ref.version) if entry else []
-
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            store = self.app.ws.workflows
-            run_backend(self, lambda: store.delete(ref.workflow_id, ref.version, force=bool(below)),
-                        done=lambda _: self.notify(f"Deleted {ref.workflow_id} v{ref.version}."),
-                        name="delete-workflow-version", group="wf-delete")
-
-        self.app.push_screen(ConfirmDeleteScreen(ref.workflow_id, ref.version, below), answered)
 
     # -- skills -----------------------------------------------------------------------
     def action_focus_skills(self) -> None:

@@ -64,6 +64,15 @@ class WorkflowStore:
         key, parsed = self._parsed_version(workflow_id, version)
         return self._load(workflow_id, version, parsed)
 
+    def read_text(self, workflow_id: str, version: int, limit: int = 512 * 1024) -> str:
+        """The file as it is (even when it does not parse), for showing a broken version."""
+        path = self._folder(workflow_id) / f"v{check_version(version)}.yaml"
+        try:
+            with path.open("rb") as fh:
+                return fh.read(limit).decode("utf-8", "replace")
+        except (FileNotFoundError, NotADirectoryError):
+            raise self._missing(workflow_id, version) from None
+
     def get_latest(self, workflow_id: str) -> WorkflowVersion:
         """The highest-numbered live version."""
         live, _ = scan(self._folder(workflow_id))

@@ -173,3 +173,16 @@ async def test_delete_version_with_confirmation(ui_ws):
             return False
 
         await wait_for(pilot, deleted_node_shown, what="v2 shown as deleted with its children")
+
+
+async def test_unreadable_version_shows_why_and_the_raw_file(ui_ws):
+    path = ui_ws.paths.workflows / "nightly-report" / "v5.yaml"
+    path.write_text("id: nightly-report\nversion: 5\ndefinition: [unclosed\n")
+    app = make_app(ui_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(_tree(app).root.children) == 2, what="tree loaded")
+        await pilot.press("down", "down")  # nightly-report: its latest (v5) is broken
+        await wait_for(pilot, lambda: "cannot be read" in _meta(app), what="error shown")
+        assert "syntax error at line 4" in _meta(app)
+        await wait_for(pilot, lambda: "definition: [unclosed" in _yaml(app), what="raw text")
+        assert app.screen.current is None

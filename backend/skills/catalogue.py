@@ -105,6 +105,8 @@ class Catalogue:
         self._generation = 0
         self._views: dict[tuple, list[SkillSummary]] = {}
         self._started = False
+        self._closed = threading.Event()
+        self._threads: list[threading.Thread] = []
         self._dirty: set[str] = set()   # rows to re-read on the next refresh
         self._dir_key: tuple[int, int] | None = None  # folder (mtime_ns, inode) at the last listing
         self._start_lock = threading.Lock()
@@ -163,7 +165,7 @@ class Catalogue:
             finally:
                 self._loading = False
 
-        threading.Thread(target=run, name="skills-catalogue-load", daemon=True).start()
+        self._spawn(run, "skills-catalogue-load")
 
     def quick_page(self, offset: int, limit: int, descending: bool) -> tuple[list[SkillSummary], int, int]:
         """A page in id order before the rows are loaded: list the names, read only the
@@ -237,7 +239,10 @@ class Catalogue:
         stats: dict[str, os.stat_result] = {}
         try:
             with os.scandir(self.folder) as entries:
+                closed = self._closed.is_set
                 for entry in entries:
+                    if closed():
+                        return 0  # the store is closing: the next open checks again
                     name = entry.name
                     if name.startswith(".") or not name.endswith(".json"):
                         continue
@@ -273,8 +278,8 @@ class Catalogue:
 
         def run() -> None:
             try:
-                if delay:
-                    time.sleep(delay)
+                if self._closed.wait(delay) if delay else self._closed.is_set():
+                    return
                 changed = self.verify()
                 if changed and self.on_change is not None:
                     self.on_change(changed)
@@ -283,7 +288,13 @@ class Catalogue:
             finally:
                 self._verifying = False
 
-        threading.Thread(target=run, name="skills-catalogue-verify", daemon=True).start()
+        self._spawn(run, "skills-catalogue-verify")
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
 
     def _load(self, names: list[str]) -> None:
         for name in names:
@@ -393,4 +404,10 @@ class Catalogue:
             return sorted(self._rows)
 
     def close(self) -> None:
+        """Stop the background checks (briefly waiting for them), then save the rows."""
+        self._closed.set()
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout=1.0)
         self.save()

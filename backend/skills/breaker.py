@@ -7,6 +7,8 @@ import threading
 import time
 from typing import Literal
 
+from ..redact import redact_text
+
 State = Literal["closed", "open", "half-open"]
 
 
@@ -58,7 +60,7 @@ class CircuitBreaker:
     def failure(self, error: BaseException | str) -> None:
         """Record a failed call: open (again), doubling the wait after a failed probe."""
         with self._lock:
-            text = str(error).strip() or type(error).__name__
+            text = redact_text(str(error).strip()) or type(error).__name__
             self.last_error = text.splitlines()[0][:200]
             self.last_error_at = time.time()
             if self._state == "open":

@@ -91,3 +91,41 @@ def test_different_ids_and_readers(tmp_path: Path) -> None:
             got = store.get(f"w{n}")
             assert got.version == 31
             assert got.code == "y" * (100 + 29 * 37 % 500)
+
+
+COUNTER = r"""
+import sys
+sys.path.insert(0, sys.argv[2])
+from backend import open_workspace
+from backend.skills import SkillConflict
+ok = 0
+with open_workspace(sys.argv[1]) as ws:
+    for _ in range(40):
+        while True:
+            cur = ws.skills.get("shared")
+            try:
+                ws.skills.put(cur.evolve(extra={**cur.extra, "counter": cur.extra["counter"] + 1}),
+                              expected=cur.version)
+                ok += 1
+                break
+            except SkillConflict:
+                continue
+print(ok)
+"""
+
+
+def test_two_processes_never_lose_an_update(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    root = tmp_path / "w"
+    with make_workspace(root) as ws:
+        ws.skills.put(sample("shared", extra={"counter": 0}))
+    procs = [subprocess.Popen([sys.executable, "-c", COUNTER, str(root), str(repo)],
+                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert sum(int(o) for o in outs) == 80
+    final = json.loads((root / "skills" / "shared.json").read_bytes())
+    assert final["counter"] == 80 and final["version"] == 81

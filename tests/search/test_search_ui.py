@@ -115,6 +115,7 @@ def test_snapshot_panel_with_results(tmp_path, snap_compare):
     async def settle(pilot) -> None:
         app = pilot.app
         await until(pilot, lambda: "skills indexed" in status_text(app), what="index ready")
+        app.query_one("#search-query").cursor_blink = False  # no blink phase in the picture
         app.query_one("#search-query").value = "database"
         await until(pilot, lambda: len(rows(app)) == 2, what="results")
         await pilot.pause(0.1)

@@ -132,6 +132,8 @@ class SkillSearch(Vertical):
             self.query_one("#search-status", Static).update(
                 f"indexing skills… {event.data['done']:,} of {event.data['total']:,}")
             return
+        if event.kind in ("index.lost", "index.rebuilt"):
+            self.app.notify(event.detail, title="Skill index", severity="warning", timeout=6)
         # Coalesce bursts of changes into one state refresh and one re-run of the query.
         if self._refresh_timer is not None:
             self._refresh_timer.stop()

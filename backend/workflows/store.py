@@ -211,7 +211,7 @@ class WorkflowStore:
         return text
 
     # -- writing ------------------------------------------------------------------
-    def store(self, workflow_id: str, definition: dict[str, Any] | str | bytes, *,
+    def store(self, workflow_id: str, definition: dict[str, Any] | str | bytes,
               parent: int | None = None, message: str = "", author: str | None = None,
               ) -> WorkflowVersion:
         """Validate and write a new version; returns it (with any skill warnings).

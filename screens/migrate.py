@@ -164,12 +164,19 @@ class MigrateScreen(Screen):
     def action_plan(self) -> None:
         if not self._need_target() or self._busy():
             return
-        target = self.target
+        target, cancel = self.target, threading.Event()
+        self._cancel = cancel
         self.query_one("#mig-notes", Static).update("planning: counting rows and scanning values…")
-        run_backend(self, lambda: self.migrator.plan(target, progress=self._progress),
-                    done=self._planned, name="migration-plan", group="mig-plan", exclusive=True)
+        run_backend(self, lambda: self.migrator.plan(target, progress=self._progress, cancel=cancel),
+                    done=self._planned, failed=self._plan_failed, name="migration-plan",
+                    group="mig-plan", exclusive=True)
+
+    def _plan_failed(self, exc: BaseException) -> None:
+        self._cancel = None
+        self.query_one("#mig-notes", Static).update(Text(f"plan failed: {exc}", style="bold red"))
 
     def _planned(self, plan: Any) -> None:
+        self._cancel = None
         table = self.query_one("#mig-plan", DataTable)
         table.clear()
         for t in plan.tables:

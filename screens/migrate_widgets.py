@@ -98,7 +98,8 @@ def plan_notes(plan: Any) -> Text:
     out.append(f"{plan.total_rows:,} rows; about {plan.estimate_s:,.0f} s to copy and verify; "
                f"{len(plan.schema)} schema statements\n")
     if not plan.scanned:
-        out.append("values not scanned (the source enforces every type)\n", style="dim")
+        out.append("values not scanned (cancelled, or the source enforces every type)\n",
+                   style="dim")
     elif not plan.problems:
         out.append("scan: every value fits the target\n", style="green")
     for p in plan.problems:

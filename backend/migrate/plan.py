@@ -145,6 +145,7 @@ def make_plan(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...
             tracker = Tracker(counts, progress)
             for table, tp in zip(tables, plans, strict=True):
                 tp.bad_rows = _scan_table(source, table, problems, tracker, cancel)
+            scanned = not cancel.is_set()  # a cancelled scan proves nothing
     finally:
         source.close()
     if target_ep.kind == "postgres":

@@ -134,8 +134,11 @@ class Migrator:
             self.history.discard(record.id)  # refused before writing: not a run
             raise
         except BaseException as exc:
-            self.history.update(record.id, status="failed", finished_at=now_iso(),
-                                error=str(exc)[:500])
+            interrupted = isinstance(exc, KeyboardInterrupt)
+            self.history.update(record.id, status="interrupted" if interrupted else "failed",
+                                finished_at=now_iso(),
+                                error="interrupted; resume to continue" if interrupted
+                                else str(exc)[:500])
             raise
         record = self.history.update(record.id, status=result.status, finished_at=now_iso(),
                                      rows=sum(result.rows.values()),

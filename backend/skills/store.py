@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -77,17 +78,21 @@ class SkillStore:
         self._mem = MemoryTier(cfg.memory_max_entries, int(cfg.memory_max_bytes))
         self._stats = Counters()
         self._valid_ids: set[str] = set()
-        # The audit thread has its own connection (batches commit in one transaction
-        # without racing other users of ws.db); readers see the rows through ws.audit.
-        self._audit_conn = sqlite_connect(ws.sqlite_path, busy_timeout=float(ws.settings.logs.busy_timeout))
-        audit = AuditLog(self._audit_conn)
+        # The audit thread has its own connection, opened on the first save (so a
+        # read-only workspace still reads); batches commit in one transaction without
+        # racing other users of ws.db, and readers see the rows through ws.audit.
+        self._audit_conn: sqlite3.Connection | None = None
+        audit: list[AuditLog] = []
         actor = current_actor()  # once: getpass costs more than the insert
 
         def write_batch(rows: list) -> None:
+            if self._audit_conn is None:
+                self._audit_conn = sqlite_connect(ws.sqlite_path, busy_timeout=float(ws.settings.logs.busy_timeout))
+                audit.append(AuditLog(self._audit_conn))
             with transaction(self._audit_conn):
                 for action, target, before, after, detail in rows:
-                    audit.append(action, target, before_hash=before, after_hash=after, detail=detail,
-                                 actor=actor)
+                    audit[0].append(action, target, before_hash=before, after_hash=after, detail=detail,
+                                    actor=actor)
 
         self._auditq = AuditQueue(write_batch, self._audit_failed)
         self._memc = self._stats.tiers["memory"]
@@ -394,7 +399,9 @@ class SkillStore:
     def close(self) -> None:
         """Stop the background Redis writer and release files; safe to call twice."""
         self._auditq.close()
-        self._audit_conn.close()
+        if self._audit_conn is not None:
+            self._audit_conn.close()
+            self._audit_conn = None
         if self._redis is not None:
             self._redis.close()
         self.catalogue.close()

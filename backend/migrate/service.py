@@ -127,18 +127,21 @@ class Migrator:
     def _run(self, record: RunRecord, src: Endpoint, dst: Endpoint, chosen: Any, resume: bool,
              check: bool, batch_rows: int, progress: ProgressCallback | None,
              cancel: threading.Event | None, hashes: SourceHashes | None) -> RunOutcome:
+        prepared = threading.Event()  # set once the target accepted the run
+
+        def tracked(p: Any) -> None:
+            prepared.set()
+            if progress is not None:
+                progress(p)
+
         try:
             result = run_copy(src, dst, chosen, resume=resume, batch_rows=batch_rows,
-                              progress=progress, cancel=cancel)
-        except (Conflict, ValidationError):
-            self.history.discard(record.id)  # refused before writing: not a run
-            raise
+                              progress=tracked, cancel=cancel)
         except BaseException as exc:
-            interrupted = isinstance(exc, KeyboardInterrupt)
-            self.history.update(record.id, status="interrupted" if interrupted else "failed",
-                                finished_at=now_iso(),
-                                error="interrupted; resume to continue" if interrupted
-                                else str(exc)[:500])
+            if isinstance(exc, Exception) and not prepared.is_set():
+                self.history.discard(record.id)  # refused or unreachable: nothing was written
+            else:
+                self._failed(record, exc)
             raise
         record = self.history.update(record.id, status=result.status, finished_at=now_iso(),
                                      rows=sum(result.rows.values()),
@@ -192,6 +195,13 @@ class Migrator:
     def undo(self) -> SwitchResult:
         result = undo_switch(self.ws, self.history)
         return result
+
+    def _failed(self, record: RunRecord, exc: BaseException) -> None:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        self.history.update(record.id, status="interrupted" if interrupted else "failed",
+                            finished_at=now_iso(),
+                            error="interrupted; resume to continue" if interrupted
+                            else str(exc)[:500])
 
     def runs(self) -> list[RunRecord]:
         return self.history.runs()

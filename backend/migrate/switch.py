@@ -83,7 +83,7 @@ def check_switchable(record: RunRecord | None, target: Endpoint, accept_quaranti
         raise Conflict(f"no migration to {target.display} has been run",
                        hint="Run `storeroom migrate run --to ...` first.")
     if record.status not in ("completed", "completed-with-quarantine"):
-        raise Conflict(f"the last migration to {target.display} is {record.status}",
+        raise Conflict(f"the last migration to {target.display} ended {record.status}",
                        hint="Resume it (`storeroom migrate run --resume`) and verify it first.")
     if record.verified is not True:
         raise Conflict("the migration has not been verified successfully",

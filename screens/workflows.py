@@ -30,6 +30,7 @@ from tui.workers import run_backend
 from .workflow_actions import WorkflowActions
 from .workflow_diff import DIFF_MODES, diff_title, render_diff
 from .workflow_meta import load_entries, metadata_text
+from .workflow_palette import WorkflowCommands
 from .workflow_runs import fetch_runs, render_runs
 from .workflow_tree import NodeRef, WorkflowEntry, find_node, populate, refresh_labels
 
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 class WorkflowsScreen(WorkflowActions, Screen):
     """Browse lineage, read versions, diff any two, derive new versions."""
 
+    COMMANDS = {WorkflowCommands}
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="workflows.filter"),
         Binding("n", "new_version", "New", id="workflows.new"),

@@ -186,3 +186,20 @@ async def test_unreadable_version_shows_why_and_the_raw_file(ui_ws):
         assert "syntax error at line 4" in _meta(app)
         await wait_for(pilot, lambda: "definition: [unclosed" in _yaml(app), what="raw text")
         assert app.screen.current is None
+
+
+async def test_palette_runs_screen_actions(ui_ws):
+    from textual.command import CommandPalette
+
+    app = make_app(ui_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_versions(pilot, app)
+        await pilot.press("down")  # v1
+        await wait_for(pilot, lambda: "version: 1\n" in _yaml(app), what="v1")
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
+        await pilot.press(*"workflows mark a")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.marks["A"] == ("docs-index-refresh", 1),
+                       what="A marked from the palette")

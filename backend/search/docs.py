@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from ..skills.model import content_hash, parse_skill_text, validate_id
 
 SUFFIX = ".json"
 # Editors and the skills store write these next to the real file; they are never skills.
@@ -22,8 +23,6 @@ _IGNORED = re.compile(r"(^\.|~$|\.sw[a-p]x?$|\.tmp$|\.tmp-|^4913$|\.bak$|\.orig$
 
 def skill_id_of(name: str) -> str | None:
     """The skill id a file name stands for (``<id>.json``), or None for anything else."""
-    from ..skills import validate_id
-
     if not name.endswith(SUFFIX) or _IGNORED.search(name):
         return None
     ident = name[: -len(SUFFIX)]
@@ -81,8 +80,6 @@ def fingerprint_matches(payload: dict[str, Any], st: os.stat_result) -> bool:
 
 def read_doc(path: Path, ident: str, max_bytes: int) -> SkillDoc:
     """Read and validate ``path``. Raises FileNotFoundError or :class:`InvalidFile`."""
-    from ..skills import content_hash, parse_skill_text
-
     checked = time.time_ns()
     with open(path, "rb") as fh:
         st = os.fstat(fh.fileno())

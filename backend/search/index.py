@@ -45,6 +45,39 @@ class IndexStatus:
     message: str
 
 
+class Known(dict[str, dict[str, Any]]):
+    """Indexed skills (id -> payload) with a lower-cased name map: exact hits in O(1)."""
+
+    def __init__(self, payloads: list[dict[str, Any]] | None = None) -> None:
+        super().__init__()
+        self.names: dict[str, set[str]] = {}
+        for payload in payloads or ():
+            self[payload["skill_id"]] = payload
+
+    def __setitem__(self, ident: str, payload: dict[str, Any]) -> None:
+        if ident in self:
+            self._forget_name(ident)
+        super().__setitem__(ident, payload)
+        self.names.setdefault(str(payload.get("name", "")).lower(), set()).add(ident)
+
+    def pop(self, ident: str, *default: Any) -> Any:  # type: ignore[override]
+        if ident in self:
+            self._forget_name(ident)
+        return super().pop(ident, *default)
+
+    def clear(self) -> None:
+        super().clear()
+        self.names.clear()
+
+    def _forget_name(self, ident: str) -> None:
+        name = str(self[ident].get("name", "")).lower()
+        ids = self.names.get(name)
+        if ids is not None:
+            ids.discard(ident)
+            if not ids:
+                del self.names[name]
+
+
 class SkillIndex:
     """Hybrid (meaning + words + exact) search over the skills of one workspace."""
 
@@ -57,7 +90,7 @@ class SkillIndex:
         self.sparse = SparseEncoder()
         self._query_vec: QueryCache | None = None
         self._engine_lock = threading.RLock()
-        self.known: dict[str, dict[str, Any]] = {}
+        self.known = Known()
         self.invalid: dict[str, str] = {}
         self.state = "starting"
         self.message = ""
@@ -135,7 +168,7 @@ class SkillIndex:
     def _open_engine(self, schema: Schema) -> None:
         with self._engine_lock:
             reason = self.engine.open(schema)
-            self.known = {} if reason else {p["skill_id"]: p for p in self.engine.scan() if "skill_id" in p}
+            self.known = Known([] if reason else [p for p in self.engine.scan() if "skill_id" in p])
         if reason and reason != "new":
             self.ws.events.emit("index.rebuilt", "skill index", f"rebuilding: {reason}", reason=reason)
 
@@ -221,8 +254,10 @@ class SkillIndex:
 
     def _exact(self, text: str, tag: str | None) -> list[dict[str, Any]]:
         wanted = text.lower()
-        hits = [p for ident, p in self.known.items()
-                if ident == wanted or str(p.get("name", "")).lower() == wanted]
+        ids = set(self.known.names.get(wanted, ()))
+        if wanted in self.known:
+            ids.add(wanted)
+        hits = [self.known[ident] for ident in ids]
         return [p for p in hits if tag is None or tag in p.get("tags", [])]
 
     def tags(self) -> dict[str, int]:

@@ -91,7 +91,9 @@ def reconcile(index: SkillIndex, progress: Callable[[int, int], None] | None = N
             last_progress = now
             emit("index.progress", "skill index", f"indexed {done:,} of {total:,} skills", done=done, total=total)
     index.set_progress(0, 0)
-    index.engine.flush()
+    if report.touched or suspects:
+        with index._engine_lock:
+            index.engine.flush()
     report.seconds = time.perf_counter() - started
     index.last_report = report
     _announce(index, report, "reconcile")

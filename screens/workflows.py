@@ -162,7 +162,7 @@ class WorkflowsScreen(WorkflowActions, Screen):
         area.load_text(v.text)
         skills = self.query_one("#wf-skills", OptionList)
         skills.clear_options()
-        missing = {w.split("'")[1] for w in v.warnings if w.startswith("skill '")}
+        missing = set(v.missing_skills)
         for skill in v.skills:
             label = Text(skill, style="yellow" if skill in missing else "")
             if skill in missing:
@@ -258,6 +258,10 @@ class WorkflowsScreen(WorkflowActions, Screen):
     async def _skill_chosen(self, event: OptionList.OptionSelected) -> None:
         skill_id = event.option.id or ""
         app = self.app
+        if self.current is not None and skill_id in self.current.missing_skills:
+            self.notify(f"Skill {skill_id!r} does not exist in skills/ yet: create it in the "
+                        "Skills area (2, then n), or change the step.", severity="warning")
+            return
         await app.switch_mode("skills")
         show = getattr(app.screen, "show_skill", None)
         if not callable(show):

@@ -35,7 +35,8 @@ class WorkflowVersion:
 
     ``modified`` is True when the definition no longer matches the ``content_hash``
     written with it: the file was edited by hand after storeroom wrote it.
-    ``warnings`` lists problems that do not block (e.g. steps naming unknown skills).
+    ``warnings`` lists problems that do not block (e.g. steps naming unknown skills,
+    whose ids are also in ``missing_skills``).
     """
 
     workflow_id: str
@@ -49,6 +50,7 @@ class WorkflowVersion:
     text: str
     actual_hash: str
     warnings: tuple[str, ...] = ()
+    missing_skills: tuple[str, ...] = ()
 
     @property
     def modified(self) -> bool:

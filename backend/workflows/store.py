@@ -110,7 +110,7 @@ class WorkflowStore:
         return WorkflowVersion(workflow_id, version, meta["parent"], meta["created_at"],
                                meta["author"], meta["message"], meta["content_hash"],
                                definition, parsed["text"], parsed["actual_hash"],
-                               tuple(self.skill_warnings(definition)))
+                               *self._skill_report(definition))
 
     def _missing(self, workflow_id: str, version: int) -> NotFound:
         return missing_version(self.root / workflow_id, workflow_id, version)
@@ -178,13 +178,18 @@ class WorkflowStore:
 
     def skill_warnings(self, definition: dict[str, Any]) -> list[str]:
         """Steps naming a skill with no ``skills/<id>.json``: warnings, not errors."""
+        return list(self._skill_report(definition)[0])
+
+    def _skill_report(self, definition: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(warnings, missing skill ids) for the steps of ``definition``."""
         missing: dict[str, list[str]] = {}
         for step in definition.get("steps") or []:
             skill = step.get("skill")
             if isinstance(skill, str) and not (self.ws.paths.skills / f"{skill}.json").is_file():
                 missing.setdefault(skill, []).append(str(step.get("id")))
-        return [f"skill {skill!r} (step {', '.join(steps)}) does not exist in skills/"
-                for skill, steps in missing.items()]
+        warnings = tuple(f"skill {skill!r} (step {', '.join(steps)}) does not exist in skills/"
+                         for skill, steps in missing.items())
+        return warnings, tuple(missing)
 
     def validate(self, source: dict[str, Any] | str | bytes,
                  where: str = "definition") -> tuple[dict[str, Any], list[str]]:
@@ -255,7 +260,7 @@ class WorkflowStore:
                             parent=parent)
         return WorkflowVersion(workflow_id, number, parent, meta["created_at"], meta["author"],
                                meta["message"], chash, definition, text, chash,
-                               tuple(self.skill_warnings(definition)))
+                               *self._skill_report(definition))
 
     def delete(self, workflow_id: str, version: int, *, force: bool = False) -> Tombstone:
         """Delete one version, leaving a tombstone so its number and lineage stay whole.

@@ -155,6 +155,7 @@ def test_missing_skill_is_a_warning_not_an_error(ws):
     v = ws.workflows.store("w", d)
     assert v.version == 1
     assert any("no-such-skill" in w for w in v.warnings)
+    assert v.missing_skills == ("no-such-skill",)
     assert ws.workflows.get("w", 1).warnings == v.warnings
 
 

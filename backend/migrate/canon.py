@@ -95,7 +95,7 @@ def _pg_number(text: str) -> str | float:
 
 # Duplicate keys: json keeps the last value, as jsonb does.
 _decoder = json.JSONDecoder(object_hook=_pg_object, parse_float=_pg_number)
-_encoder = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), check_circular=False)
 
 
 def pg_json_text(text: str) -> str:
@@ -107,7 +107,7 @@ def pg_json_text(text: str) -> str:
 
 
 _plain_decoder = json.JSONDecoder(parse_float=_pg_number)
-_compact_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_compact_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 def compact_json(text: str) -> str:

@@ -109,8 +109,10 @@ class SourceHashes:
     """
 
     def __init__(self, ep: Endpoint, tables: tuple[Table, ...]) -> None:
+        # Niced: the copy is the critical path; hashing soaks up the CPU it leaves.
         self.pool = cf.ProcessPoolExecutor(max_workers=max(1, min(os.cpu_count() or 1, 4)),
-                                           mp_context=multiprocessing.get_context("spawn"))
+                                           mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=os.nice, initargs=(10,))
         side = SqliteSide(ep.path)
         try:
             self.parts = {t.name: [self.pool.submit(_sqlite_part, str(ep.path), t.name, [], lo, hi)

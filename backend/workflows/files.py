@@ -35,7 +35,7 @@ def tombstone_of(name: str) -> int | None:
     return None
 
 
-def scan(folder: Path) -> tuple[dict[int, os.DirEntry[str]], set[int]]:
+def scan(folder: str | os.PathLike[str]) -> tuple[dict[int, os.DirEntry[str]], set[int]]:
     """(live versions -> entry, deleted version numbers) of one workflow folder."""
     live: dict[int, os.DirEntry[str]] = {}
     deleted: set[int] = set()

@@ -36,7 +36,8 @@ from .models import (
     WorkflowSummary,
     WorkflowVersion,
 )
-from .schema import check_version, check_workflow_id, content_hash, ordered, parse_definition
+from .schema import ID_RE, check_version, check_workflow_id, content_hash, ordered, parse_definition
+from .skillrefs import skill_report
 from .tombstones import bury, missing_version, read_tombstones
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class WorkflowStore:
         return WorkflowVersion(workflow_id, version, meta["parent"], meta["created_at"],
                                meta["author"], meta["message"], meta["content_hash"],
                                definition, parsed["text"], parsed["actual_hash"],
-                               *self._skill_report(definition))
+                               *skill_report(self.ws.paths.skills, definition))
 
     def _missing(self, workflow_id: str, version: int) -> NotFound:
         return missing_version(self.root / workflow_id, workflow_id, version)
@@ -132,20 +133,27 @@ class WorkflowStore:
     def _list_all(self) -> list[WorkflowSummary]:
         out: list[WorkflowSummary] = []
         seen: set[str] = set()
+        root = os.fspath(self.root)
         try:
-            folders = sorted(e.name for e in os.scandir(self.root) if e.is_dir())
+            folders = sorted(e.name for e in os.scandir(root) if e.is_dir())
         except FileNotFoundError:
             return []
+        lookup = self._index.lookup
         for name in folders:
-            try:
-                check_workflow_id(name)
-            except ValidationError:
-                continue
-            live, deleted = scan(self.root / name)
+            if not ID_RE.match(name) or ".." in name:
+                continue  # not a workflow folder storeroom could have made
+            live, deleted = scan(os.path.join(root, name))
             if not live:
                 continue
-            infos = tuple(self._info(name, n, live[n], seen) for n in sorted(live))
-            out.append(WorkflowSummary(name, infos, tuple(sorted(deleted))))
+            infos = []
+            for number in sorted(live):
+                entry = live[number]
+                rel = f"{name}/{entry.name}"
+                seen.add(rel)
+                st = entry.stat()
+                info = lookup(rel, st.st_mtime_ns, st.st_size)
+                infos.append(info if info is not None else self._info(name, number, entry))
+            out.append(WorkflowSummary(name, tuple(infos), tuple(sorted(deleted))))
         self._index.forget_missing(seen)
         self._index.save()
         return out
@@ -178,18 +186,7 @@ class WorkflowStore:
 
     def skill_warnings(self, definition: dict[str, Any]) -> list[str]:
         """Steps naming a skill with no ``skills/<id>.json``: warnings, not errors."""
-        return list(self._skill_report(definition)[0])
-
-    def _skill_report(self, definition: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(warnings, missing skill ids) for the steps of ``definition``."""
-        missing: dict[str, list[str]] = {}
-        for step in definition.get("steps") or []:
-            skill = step.get("skill")
-            if isinstance(skill, str) and not (self.ws.paths.skills / f"{skill}.json").is_file():
-                missing.setdefault(skill, []).append(str(step.get("id")))
-        warnings = tuple(f"skill {skill!r} (step {', '.join(steps)}) does not exist in skills/"
-                         for skill, steps in missing.items())
-        return warnings, tuple(missing)
+        return list(skill_report(self.ws.paths.skills, definition)[0])
 
     def validate(self, source: dict[str, Any] | str | bytes,
                  where: str = "definition") -> tuple[dict[str, Any], list[str]]:
@@ -260,7 +257,7 @@ class WorkflowStore:
                             parent=parent)
         return WorkflowVersion(workflow_id, number, parent, meta["created_at"], meta["author"],
                                meta["message"], chash, definition, text, chash,
-                               *self._skill_report(definition))
+                               *skill_report(self.ws.paths.skills, definition))
 
     def delete(self, workflow_id: str, version: int, *, force: bool = False) -> Tombstone:
         """Delete one version, leaving a tombstone so its number and lineage stay whole.

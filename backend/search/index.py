@@ -234,16 +234,13 @@ class SkillIndex:
     # -- search -------------------------------------------------------------------
     def search(self, query: str, *, tag: str | None = None, limit: int = 10) -> list[SearchHit]:
         """Skills matching ``query`` best first: exact id/name, then fused meaning + words."""
-        if self.state in ("unavailable", "error"):
-            raise BackendUnavailable("skill index", self.message or self.state,
-                                     hint="See `storeroom doctor`; skills can still be listed and filtered.")
+        self._check_usable()
         text = " ".join(query.split())
         if not text:
             return []
         if not self.model_ready.wait(5.0):  # the model loads in well under a second
             raise BackendUnavailable("skill index", "still starting", hint="Try again in a moment.")
-        if self.state in ("unavailable", "error"):
-            raise BackendUnavailable("skill index", self.message or self.state)
+        self._check_usable()
         dense = self._query_vec(text) if self._query_vec else None
         sparse = self.sparse.query(text)
         depth = max(limit * 3, 30)
@@ -251,6 +248,11 @@ class SkillIndex:
             dense_hits, sparse_hits = self.engine.search(dense, sparse, tag, depth)
             exact = self._exact(text, tag)
         return fuse(exact, dense_hits, sparse_hits, limit)
+
+    def _check_usable(self) -> None:
+        if self.state in ("unavailable", "error", "closed"):
+            raise BackendUnavailable("skill index", self.message or self.state,
+                                     hint="See `storeroom doctor`; skills can still be listed and filtered.")
 
     def _exact(self, text: str, tag: str | None) -> list[dict[str, Any]]:
         wanted = text.lower()

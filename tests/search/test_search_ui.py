@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -23,6 +24,11 @@ class Host(App):
         super().__init__()
         self.ws = ws
         self.chosen: list[str] = []
+        self.notices: list[str] = []
+
+    def notify(self, message: str, **kwargs) -> None:  # noqa: ANN003
+        self.notices.append(message)
+        super().notify(message, **kwargs)
 
     def compose(self) -> ComposeResult:
         yield SkillSearch()
@@ -93,6 +99,18 @@ async def test_live_changes_reach_the_open_panel(tmp_path):
             write_atomic(ws.paths.skills, "feed-zebra", skill_bytes("feed-zebra", "Feed zebra", "Feeds the zebra"))
             await until(pilot, lambda: rows(app) == ["feed-zebra"], what="the query re-runs on change")
             await until(pilot, lambda: "6 skills indexed" in status_text(app), what="count updated")
+
+
+async def test_index_folder_deleted_shows_a_notice(tmp_path):
+    with Workspace(_stable_root(tmp_path), make_settings("lexical")) as ws:
+        app = Host(ws)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: "5 skills indexed" in status_text(app), what="index ready")
+            while ws.paths.index.exists():  # rm -rf, racing the engine's own writes
+                shutil.rmtree(ws.paths.index, ignore_errors=True)
+            await until(pilot, lambda: any("rebuilt" in n for n in app.notices), what="rebuild notice")
+            assert any("deleted while running" in n for n in app.notices)
+            await until(pilot, lambda: "5 skills indexed" in status_text(app), what="index back")
 
 
 async def test_second_process_shows_why_search_is_unavailable(tmp_path):

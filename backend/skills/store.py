@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,10 +20,8 @@ from typing import TYPE_CHECKING
 
 from ..audit import AuditLog, current_actor
 from ..db.sqlite import connect as sqlite_connect
-from ..db.sqlite import transaction
 from ..errors import NotFound, ValidationError
 from . import writes
-from .audit_queue import AuditQueue
 from .catalogue import Catalogue, Row, check_file
 from .files import (
     TooLarge,
@@ -78,23 +77,13 @@ class SkillStore:
         self._mem = MemoryTier(cfg.memory_max_entries, int(cfg.memory_max_bytes))
         self._stats = Counters()
         self._valid_ids: set[str] = set()
-        # The audit thread has its own connection, opened on the first save (so a
-        # read-only workspace still reads); batches commit in one transaction without
-        # racing other users of ws.db, and readers see the rows through ws.audit.
+        # Audit rows go on the store's own connection, opened on the first save (so a
+        # read-only workspace still reads). They are written before put/delete return:
+        # a WAL commit without fsync, so even a killed process keeps them.
         self._audit_conn: sqlite3.Connection | None = None
-        audit: list[AuditLog] = []
-        actor = current_actor()  # once: getpass costs more than the insert
-
-        def write_batch(rows: list) -> None:
-            if self._audit_conn is None:
-                self._audit_conn = sqlite_connect(ws.sqlite_path, busy_timeout=float(ws.settings.logs.busy_timeout))
-                audit.append(AuditLog(self._audit_conn))
-            with transaction(self._audit_conn):
-                for action, target, before, after, detail in rows:
-                    audit[0].append(action, target, before_hash=before, after_hash=after, detail=detail,
-                                    actor=actor)
-
-        self._auditq = AuditQueue(write_batch, self._audit_failed)
+        self._audit_log: AuditLog | None = None
+        self._audit_lock = threading.Lock()
+        self._actor = current_actor()  # once: getpass costs more than the insert
         self._memc = self._stats.tiers["memory"]
         self.catalogue = Catalogue(self.folder, self.max_bytes, str(ws.paths.state / "skills-catalogue.json"),
                                    on_change=self._catalogue_changed)
@@ -300,7 +289,20 @@ class SkillStore:
         self.ws.events.emit("skill.saved", new.id, f"version {new.version}", version=new.version, hash=h)
 
     def _audit(self, action: str, ident: str, before: str | None, after: str | None, detail: dict) -> None:
-        self._auditq.put(action, f"skill:{ident}", before, after, detail)
+        """Append the audit row; the file is already durable, so a failure here is
+        reported (event + log) rather than failing the save."""
+        target = f"skill:{ident}"
+        try:
+            with self._audit_lock:
+                if self._audit_log is None:
+                    self._audit_conn = sqlite_connect(
+                        self.ws.sqlite_path, busy_timeout=float(self.ws.settings.logs.busy_timeout))
+                    self._audit_log = AuditLog(self._audit_conn)
+                self._audit_log.append(action, target, before_hash=before, after_hash=after,
+                                       detail=detail, actor=self._actor)
+        except Exception:  # noqa: BLE001 - the save itself succeeded; say so, don't undo it
+            log.exception("writing the audit entry for %s failed", target)
+            self._audit_failed(target)
 
     def _audit_failed(self, target: str) -> None:
         self.ws.events.emit("audit.failed", target, "audit entry could not be written (see the log file)")
@@ -384,21 +386,17 @@ class SkillStore:
 
     def audit_entries(self, ident: str | None = None, limit: int = 100) -> list[AuditEntry]:
         """Audit entries of one skill (or all skills), newest first, including saves
-        made a moment ago (the queue is drained first)."""
-        self._auditq.drain()
+        made a moment ago."""
         if ident is not None:
             return self.ws.audit.query(target=f"skill:{validate_id(ident)}", limit=limit)
         return self.ws.audit.query(target_prefix="skill:", limit=limit)
 
     def flush(self, timeout: float = 1.0) -> bool:
-        """Wait until queued audit rows are written and queued Redis writes are sent;
-        True if the Redis queue drained within ``timeout``."""
-        self._auditq.drain()
+        """Wait until queued Redis writes are sent; True if they drained within ``timeout``."""
         return True if self._redis is None else self._redis.flush(timeout)
 
     def close(self) -> None:
         """Stop the background Redis writer and release files; safe to call twice."""
-        self._auditq.close()
         if self._audit_conn is not None:
             self._audit_conn.close()
             self._audit_conn = None

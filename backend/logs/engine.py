@@ -242,8 +242,9 @@ class Engine:
 
     # -- retention primitives ---------------------------------------------------------
     def workflows(self) -> list[str]:
+        """Every workflow with runs, from the aggregates (a few rows, not an index scan)."""
         return [r[0] for r in self._read(
-            "SELECT DISTINCT workflow_id FROM run_logs ORDER BY workflow_id")]
+            "SELECT DISTINCT workflow_id FROM metric_summaries ORDER BY workflow_id")]
 
     def count_cut(self, workflow_id: str, keep: int) -> tuple[str, str] | None:
         """Sort key of the ``keep``-th newest run of a workflow (older ones are beyond)."""

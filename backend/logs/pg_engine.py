@@ -9,6 +9,7 @@ restarted server costs one reconnect, not an error.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -63,7 +64,8 @@ class PgEngine(Engine):
 
     def _error(self, exc: BaseException) -> StorageError:
         if isinstance(exc, psycopg.errors.UniqueViolation):
-            key = (exc.diag.message_detail or "").partition("=(")[2].rstrip(").") or "?"
+            found = re.search(r"=\(([^)]*)\)", exc.diag.message_detail or "")
+            key = found.group(1) if found else "?"
             return Duplicate("run", key, hint="Runs are append-only: each run_id is stored "
                                               "once; nothing of this batch was written.")
         if isinstance(exc, (PoolTimeout, psycopg.OperationalError)):

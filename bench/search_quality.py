@@ -33,7 +33,7 @@ def write_skills(folder: Path, skills: list[dict[str, Any]]) -> None:
     """One canonical file per skill (as the skills store writes them)."""
     folder.mkdir(parents=True, exist_ok=True)
     for item in skills:
-        skill = Skill(id=item["id"], name=item["name"], description=item["description"],
+        skill = Skill(id=item["id"], name=item["name"], description=item.get("description", ""),
                       tags=tuple(item.get("tags", ())), code=item.get("code", ""), version=1)
         (folder / f"{skill.id}.json").write_bytes(skill.to_bytes())
 
@@ -71,9 +71,13 @@ def evaluate(root: Path, embedder: str, queries: list[dict[str, str]]) -> dict[s
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default=str(ROOT / "bench" / "data" / "search_quality.json"))
+    parser.add_argument("--data", default=str(ROOT / "bench" / "data" / "search_quality.json"),
+                        help="a labelled set: skills (or skills_dir) and queries with their target")
     args = parser.parse_args()
     data = json.loads(Path(args.data).read_text(encoding="utf-8"))
+    if "skills_dir" in data:  # a set over an existing folder of skill files
+        folder = ROOT / data["skills_dir"]
+        data["skills"] = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
     skills, queries = data["skills"], data["queries"]
     by_id = {s["id"]: s for s in skills}
     sparse = SparseEncoder()

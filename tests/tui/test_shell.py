@@ -117,6 +117,7 @@ async def test_unexpected_crash_writes_a_redacted_crash_file(demo_root: Path, mo
 
 def test_snapshot_dashboard_healthy(demo_root: Path, snap_compare, redis_url: str) -> None:  # noqa: ANN001
     with open_demo(demo_root, STOREROOM_REDIS_URL=redis_url) as ws:
+        ws.logs.count()  # create storeroom.db first: health and facts then agree, run after run
         assert snap_compare(stable_app(ws), terminal_size=(120, 36), run_before=_settle)
 
 
@@ -125,6 +126,7 @@ def test_snapshot_dashboard_redis_down(demo_root: Path, snap_compare, redis_serv
     redis_server.stop()
     try:
         with open_demo(demo_root, STOREROOM_REDIS_URL=url) as ws:
+            ws.logs.count()
             assert snap_compare(stable_app(ws), terminal_size=(120, 36), run_before=_settle)
     finally:
         redis_server.ensure_ready()

@@ -206,7 +206,8 @@ class EdgeEngine:
 
         offset = None
         while True:
-            records, offset = self.shard.scroll(qe.ScrollRequest(offset=offset, limit=2000, with_payload=True,
+            # Small pages: each call holds the GIL while it builds Python dicts (UI stalls).
+            records, offset = self.shard.scroll(qe.ScrollRequest(offset=offset, limit=250, with_payload=True,
                                                                  with_vector=False))
             for record in records:
                 yield record.payload or {}

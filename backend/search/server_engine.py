@@ -135,7 +135,7 @@ class ClientEngine:
     def scan(self) -> Iterator[dict[str, Any]]:
         offset = None
         while True:
-            records, offset = self._call(self.client.scroll, self.collection, limit=2000, offset=offset,
+            records, offset = self._call(self.client.scroll, self.collection, limit=500, offset=offset,
                                          with_payload=True, with_vectors=False)
             for record in records:
                 yield record.payload or {}

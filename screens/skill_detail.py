@@ -17,7 +17,7 @@ from backend.skills import InvalidSkill
 from backend.skills.results import TierCopy, TierView
 from tui.workers import run_backend
 
-from .skill_widgets import short_time
+from .skill_widgets import Latest, short_time
 
 TIER_NAMES = ("memory", "redis", "disk")
 
@@ -36,7 +36,7 @@ def fetch_detail(ws: Any, skill_id: str) -> DetailData:
     """Blocking: read the skill through the tiers, what each tier holds, and its audit trail."""
     served = ws.skills.get_with_tier(skill_id)
     tiers = ws.skills.tier_view(skill_id)
-    history = ws.audit.query(target=f"skill:{skill_id}", limit=20)
+    history = ws.skills.audit_entries(skill_id, limit=20)  # includes a save made just now
     return DetailData(served.skill, served.tier, tiers, history)
 
 
@@ -81,6 +81,10 @@ def tier_state(tiers: TierView, name: str) -> str:
 class SkillDetail(Vertical):
     """Shows a skill; ``load(id)`` fetches in a worker, ``show_empty(msg)`` explains absence."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._latest = Latest()
+
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-title")
         yield Static("", id="detail-tiers")
@@ -92,9 +96,10 @@ class SkillDetail(Vertical):
 
     def load(self, skill_id: str) -> None:
         ws = self.app.ws
-        run_backend(self, lambda: fetch_detail(ws, skill_id), done=self.show,
-                    failed=lambda exc: self.show_failure(skill_id, exc), notify=False,
-                    name="skill-detail", group="skill-detail", exclusive=True)
+        guard = self._latest.begin()
+        run_backend(self, lambda: fetch_detail(ws, skill_id), done=guard(self.show),
+                    failed=guard(lambda exc: self.show_failure(skill_id, exc)),
+                    notify=False, name="skill-detail", group="skill-detail", exclusive=True)
 
     def show_failure(self, skill_id: str, exc: BaseException) -> None:
         """The skill could not be read: invalid on disk (with the reason), gone, or an error."""
@@ -110,6 +115,7 @@ class SkillDetail(Vertical):
         self.show_empty(str(exc))
 
     def show_empty(self, message: str) -> None:
+        self._latest.begin()  # an answer still on its way is now out of date
         self.query_one("#detail-title", Static).update(Text(message, style="italic"))
         for name in ("tiers", "meta", "history", "code"):
             self.query_one(f"#detail-{name}", Static).update("")

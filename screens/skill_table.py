@@ -58,7 +58,7 @@ class LiveRows:
     _reload_timer: Timer | None = None
 
     def _on_backend_event(self, event: Event) -> None:
-        if not event.kind.startswith("skill."):
+        if not event.kind.startswith(("skill.", "skills.")):
             return
         try:
             self.app.call_from_thread(self._skill_event, event)
@@ -69,6 +69,9 @@ class LiveRows:
         if not self.is_mounted:
             return
         table = self.query_one("#skills-table", DataTable)
+        if event.kind.startswith("skills."):  # the catalogue as a whole (first load, rescans)
+            self._reload_soon()
+            return
         if event.kind != "skill.deleted" and event.subject in table.rows:
             ws = self.app.ws
             run_backend(self, lambda: ws.skills.get(event.subject), done=self._update_row,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import Any, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+T = TypeVar("T")
 DIFF_STYLES = {"+": "green", "-": "red", "@": "bold cyan"}
 
 
@@ -96,6 +99,32 @@ def short_time(value: datetime | str | None) -> str:
         except ValueError:
             return value
     return value.strftime("%Y-%m-%d %H:%M")
+
+
+class Latest:
+    """Drops out-of-order worker results: only the newest request's answers are shown.
+
+    ``exclusive`` workers cannot stop a thread mid-call, so an older, slower call can
+    finish after a newer one. ``guard = latest.begin()`` starts a request; wrap its
+    ``done`` and ``failed`` callbacks with ``guard(...)``: once a newer request has begun
+    they do nothing.
+    """
+
+    def __init__(self) -> None:
+        self._seq = 0
+
+    def begin(self) -> Callable[[Callable[[T], Any]], Callable[[T], None]]:
+        self._seq += 1
+        mine = self._seq
+
+        def guard(callback: Callable[[T], Any]) -> Callable[[T], None]:
+            def deliver(value: T) -> None:
+                if mine == self._seq:
+                    callback(value)
+
+            return deliver
+
+        return guard
 
 
 class ConfirmScreen(ModalScreen[bool]):

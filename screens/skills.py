@@ -23,7 +23,7 @@ from tui.workers import run_backend
 from .skill_actions import SkillActions
 from .skill_detail import SkillDetail
 from .skill_table import COLUMNS, SORTABLE, LiveRows, cells, parse_filter
-from .skill_widgets import ScreenActions
+from .skill_widgets import Latest, ScreenActions
 
 
 class SkillsScreen(SkillActions, LiveRows, Screen):
@@ -66,6 +66,7 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
         self._filter_timer: Timer | None = None
         self._reload_timer: Timer | None = None
         self._unsubscribe = lambda: None
+        self._latest_page = Latest()  # fast typing in the filter: only the last answer shows
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -136,8 +137,10 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
         ws = self.app.ws
         query = dict(offset=self.page_offset, limit=self.page_size, sort=self.sort_key,
                      descending=self.descending, tag=self.filter_tag, text=self.filter_text)
-        run_backend(self, lambda: ws.skills.list(**query),
-                    done=self._show_page, name="list-skills", group="skills-page", exclusive=True)
+        guard = self._latest_page.begin()
+        run_backend(self, lambda: ws.skills.list(**query), done=guard(self._show_page),
+                    name="list-skills",
+                    group="skills-page", exclusive=True)
 
     def _show_page(self, page: Any) -> None:
         if page.total and self.page_offset >= page.total:  # the last page emptied: step back
@@ -146,18 +149,39 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
             return
         self.total = page.total
         table = self.query_one("#skills-table", DataTable)
-        table.clear()
-        for skill in page.items:
-            table.add_row(*cells(skill), key=skill.id)
-        self._update_status(len(page.items))
+        self._fill(table, page.items)
+        self._update_status(len(page.items), page.complete)
+        if not page.complete:
+            # A cold store's quick first page: a skills.catalogue event normally follows,
+            # but ask again shortly in case it was missed, until the page is exact.
+            self.set_timer(0.5, self.load_page)
         if not page.items:
             self.selected_id = None
             self.query_one(SkillDetail).show_empty(self._empty_reason())
             return
         ids = [skill.id for skill in page.items]
-        row = ids.index(self.selected_id) if self.selected_id in ids else 0
-        table.move_cursor(row=row)
-        self._select(ids[row])
+        if self.selected_id in ids:
+            row = ids.index(self.selected_id)
+            if table.cursor_row != row:
+                table.move_cursor(row=row)
+            self.query_one(SkillDetail).load(ids[row])  # refresh: tiers and history move on
+        else:
+            table.move_cursor(row=0)
+            self._select(ids[0])
+
+    @staticmethod
+    def _fill(table: DataTable, items: list[Any]) -> None:
+        """Show ``items``: the same rows in the same order are updated in place (no flicker,
+        the cursor stays put); anything else rebuilds the table."""
+        if [str(key.value) for key in table.rows] == [item.id for item in items]:
+            for item in items:
+                for (_, key, _), value in zip(COLUMNS, cells(item), strict=True):
+                    if table.get_cell(item.id, key) != value:
+                        table.update_cell(item.id, key, value)
+            return
+        table.clear()
+        for item in items:
+            table.add_row(*cells(item), key=item.id)
 
     def _empty_reason(self) -> str:
         if self.filter_tag or self.filter_text:
@@ -165,12 +189,13 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
         return ("No skills yet. Press n to create one, or import a folder with "
                 "`storeroom skills import`.")
 
-    def _update_status(self, shown: int) -> None:
+    def _update_status(self, shown: int, complete: bool = True) -> None:
         arrow = "↓" if self.descending else "↑"
         span = f"{self.page_offset + 1}–{self.page_offset + shown}" if shown else "0"
         pages = max(1, -(-self.total // self.page_size))
         page = self.page_offset // self.page_size + 1
-        parts = [f"{span} of {self.total}", f"page {page}/{pages}", f"sort {self.sort_key} {arrow}"]
+        of = f"{self.total}" if complete else f"~{self.total} (still checking files…)"
+        parts = [f"{span} of {of}", f"page {page}/{pages}", f"sort {self.sort_key} {arrow}"]
         if self.filter_tag:
             parts.append(f"tag {self.filter_tag}")
         if self.filter_text:
@@ -193,6 +218,8 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
     # -- selection and detail ------------------------------------------------------
     @on(DataTable.RowHighlighted, "#skills-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row != event.data_table.cursor_row:
+            return  # stale: the table was rebuilt or the cursor moved on since
         if event.row_key.value and event.row_key.value != self.selected_id:
             self._select(event.row_key.value)
 

@@ -59,7 +59,9 @@ def ws_root(tmp_path: Path) -> Path:
     """A workspace 'demo' (id 'demo': stable Redis prefix) with 60 skills and one broken file."""
     root = init_workspace(tmp_path / "demo")
     (root / "storeroom.yaml").write_text(
-        "workspace:\n  name: demo\n  id: demo\nui:\n  refresh_interval: 1h\n")
+        "workspace:\n  name: demo\n  id: demo\nui:\n  refresh_interval: 1h\n"
+        # The search panel above the table indexes the skills: the lexical engine is quick.
+        "index:\n  embedder: lexical\n")
     for i in range(SKILL_COUNT):
         write_skill_file(root / "skills", fixed_skill(i), old=True)
     (root / "skills" / "broken.json").write_text('{\n  "id": "broken",\n  "name": \n', encoding="utf-8")
@@ -111,7 +113,7 @@ def plain(widget: Any) -> str:
     return console.export_text()
 
 
-async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 5.0,
+async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 10.0,
                    what: str = "condition") -> None:
     """Pause the pilot until ``condition()`` holds (workers are real threads)."""
     deadline = time.monotonic() + timeout
@@ -138,6 +140,8 @@ def ids_of(app) -> list[str]:  # noqa: ANN001
 async def skills_ready(pilot) -> None:  # noqa: ANN001
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, SkillsScreen), what="skills screen")
     await wait_for(pilot, lambda: table_of(pilot.app).row_count == 50, what="first page")
+    # A cold store answers with a quick first page, then the exact one once every file is read.
+    await wait_for(pilot, lambda: "checking" not in status_of(pilot.app), what="exact first page")
 
 
 async def detail_shows(pilot, skill_id: str) -> None:  # noqa: ANN001
@@ -157,3 +161,14 @@ def replace_value(area: TextArea, key: str, value: str) -> None:
             area.replace(f'  "{key}": {json.dumps(value)}{comma}', start, end)
             return
     raise AssertionError(f"no top-level {key!r} line")
+
+
+async def search_settled(pilot: Any) -> None:
+    """Wait until the search panel (issue 4's widget, if mounted) has finished indexing."""
+    found = pilot.app.screen.query("#search-status")
+    if not found:
+        return
+    status = found.first(Static)
+    await wait_for(pilot, lambda: not any(word in plain(status) for word in
+                                          ("starting", "indexing", "loading")),
+                   timeout=20, what="search index ready")

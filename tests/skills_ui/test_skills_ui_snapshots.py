@@ -16,6 +16,7 @@ from conftest import (
     open_ws,
     plain,
     replace_value,
+    search_settled,
     skills_ready,
     wait_for,
     write_skill_file,
@@ -32,7 +33,12 @@ SIZE = (120, 40)
 def test_snapshot_skills_screen(ws_root: Path, snap_compare) -> None:  # noqa: ANN001
     async def settle(pilot) -> None:  # noqa: ANN001
         await skills_ready(pilot)
+        await search_settled(pilot)
         await detail_shows(pilot, ids_of(pilot.app)[0])
+        tiers = pilot.app.screen.query_one("#detail-tiers", Static)
+        # The page is listed twice on a cold start (quick, then exact), so by now the
+        # selected skill was read once and is served from memory.
+        await wait_for(pilot, lambda: "served from  memory" in plain(tiers), what="memory tier")
         invalid = pilot.app.screen.query_one("#skills-invalid", DataTable)
         await wait_for(pilot, lambda: invalid.row_count == 1, what="invalid list")
         await pilot.pause(0.1)
@@ -44,6 +50,7 @@ def test_snapshot_skills_screen(ws_root: Path, snap_compare) -> None:  # noqa: A
 def test_snapshot_editor_with_an_error(ws_root: Path, snap_compare) -> None:  # noqa: ANN001
     async def settle(pilot) -> None:  # noqa: ANN001
         await skills_ready(pilot)
+        await search_settled(pilot)
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, SkillEditorScreen), what="editor")
         pilot.app.screen.query_one(TextArea).insert("oops", (4, 0))
@@ -56,6 +63,7 @@ def test_snapshot_editor_with_an_error(ws_root: Path, snap_compare) -> None:  # 
 def test_snapshot_conflict_dialog(ws_root: Path, snap_compare) -> None:  # noqa: ANN001
     async def settle(pilot) -> None:  # noqa: ANN001
         await skills_ready(pilot)
+        await search_settled(pilot)
         skill_id = ids_of(pilot.app)[0]
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, SkillEditorScreen), what="editor")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from conftest import a_run, make_ws, sample_runs
+from logs_support import a_run, make_ws, sample_runs
 
 from tui.cli import main
 

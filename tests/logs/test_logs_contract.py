@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from conftest import END, a_run, sample_runs
+from logs_support import END, a_run, sample_runs
 
 from backend.errors import Duplicate, NotFound, ValidationError
 from backend.logs import LogFilter

@@ -9,7 +9,7 @@ import time
 
 import psycopg
 import pytest
-from conftest import a_run, make_ws, sample_runs
+from logs_support import a_run, make_ws, sample_runs
 
 from backend.errors import BackendUnavailable, StorageError
 from backend.logs import LogFilter

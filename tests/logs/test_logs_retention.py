@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import END, sample_runs
+from logs_support import END, sample_runs
 
 from backend.errors import ValidationError
 from backend.logs import LogFilter, RetentionPolicy

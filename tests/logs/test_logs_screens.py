@@ -6,7 +6,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from screens_support import SIZE, demo_ws, make_app, settle, wait_until
+from logs_screens_support import SIZE, demo_ws, make_app, settle, wait_until
 from textual.widgets import DataTable, Input, Static, TextArea
 
 from backend.logs import LogFilter, RetentionPolicy
@@ -133,7 +133,7 @@ async def test_metrics_table_plot_and_patterns(tmp_path):
 
 
 async def test_logs_screen_with_postgres_down_says_so(tmp_path, postgres_server, postgres_dsn):
-    from conftest import make_ws
+    from logs_support import make_ws
 
     ws = make_ws(tmp_path / "demo", "postgres", postgres_dsn)
     postgres_server.stop()

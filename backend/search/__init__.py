@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .index import SkillIndex
 
 # Heavy parts (numpy, Qdrant) load on first use, so a health probe stays cheap.
-_LAZY = {"SkillIndex": ".index", "IndexStatus": ".index", "SearchHit": ".ranking",
+_LAZY = {"SkillIndex": ".index", "IndexStatus": ".state", "SearchHit": ".ranking",
          "SyncReport": ".sync", "EdgeEngine": ".engines"}
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..health import Status
 
 if TYPE_CHECKING:
-    from .index import IndexStatus
+    from .state import IndexStatus
 
 LEXICAL_LABEL = "LEXICAL FALLBACK (words only, no semantic model)"
 

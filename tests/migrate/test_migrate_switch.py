@@ -95,7 +95,8 @@ def test_cli_plan_run_status_switch_undo(workspace: Path, postgres_dsn: str) -> 
     assert "switched" in _cli(workspace, "status").stdout
 
 
-def test_jsonl_archive_to_postgres(tmp_path: Path, workspace: Path, postgres_dsn: str) -> None:
+def _archive(tmp_path: Path) -> Path:
+    """A retention-style archive: 50 runs and one line that is not JSON."""
     archive = tmp_path / "logs-1.jsonl.gz"
     lines = [json.dumps({"run_id": f"00000000-0000-4000-8000-{n:012d}", "workflow_id": "wf",
                          "workflow_version": 1, "status": "success",
@@ -104,8 +105,15 @@ def test_jsonl_archive_to_postgres(tmp_path: Path, workspace: Path, postgres_dsn
                          "error": None, "payload": {"n": n, "b": [1, 2.5]}}) for n in range(50)]
     lines.insert(10, "{not json")
     archive.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    return archive
+
+
+@pytest.mark.parametrize("engine", ["postgres", "sqlite"])
+def test_jsonl_archive_to_either_engine(tmp_path: Path, workspace: Path, postgres_dsn: str,
+                                        engine: str) -> None:
+    target = postgres_dsn if engine == "postgres" else str(tmp_path / "restored.db")
     with open_workspace(workspace) as ws:
-        outcome = Migrator(ws).run(postgres_dsn, source=str(archive))
+        outcome = Migrator(ws).run(target, source=str(_archive(tmp_path)))
     assert outcome.copy.rows == {"run_logs": 50} and outcome.copy.quarantined == 1
     assert outcome.verify.ok, [t.verdict for t in outcome.verify.tables]
 

@@ -190,7 +190,9 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=100)
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
-    result: dict[str, Any] = {"skills": args.skills, "cpus": os.cpu_count()}
+    # The machine's load (other processes) next to the figures: latencies scale with it.
+    result: dict[str, Any] = {"skills": args.skills, "cpus": os.cpu_count(),
+                              "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory(prefix="storeroom-bench-search-") as tmp:
         root = init_workspace(Path(tmp) / "ws")
         write(root / "skills", generate(args.skills))
@@ -210,6 +212,7 @@ def main() -> int:
         result["search_lexical"] = search_latency(index, args.queries, 3)
         result["edits_lexical"] = edit_latency(ws, index, args.edits, "l")
         ws.close()
+    result["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["max_rss_mb_whole_bench"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["targets"] = {"search_p95_ms": 20, "search_lexical_p95_ms": 2, "edit_p95_ms": 50,
                          "edit_lexical_p95_ms": 20, "searchable_pct": 100, "cold_start_s": 0.5,

@@ -40,6 +40,8 @@ class CacheScreen(Screen):
                 key_display="["),
     ]
 
+    sample_every = SAMPLE_EVERY
+
     def __init__(self) -> None:
         super().__init__()
         self.history = RatioHistory()
@@ -47,7 +49,8 @@ class CacheScreen(Screen):
         # SCAN cursors of the pages seen: a cursor only goes forward, so "back" replays one.
         self._cursors: list[int] = [0]
         self._next_cursor = 0
-        self._latest_keys = Latest()  # paging fast: only the last page asked for shows
+        self._latest_keys = Latest()
+        self._shown = False  # paging fast: only the last page asked for shows
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,12 +78,14 @@ class CacheScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#cache-keys", DataTable).add_columns("key", "type", "ttl", "size")
         self.action_refresh()
-        self.set_interval(SAMPLE_EVERY, self.sample)
+        self.set_interval(self.sample_every, self.sample)
 
     def on_screen_resume(self) -> None:
-        # Back from another area: what we show may be old (keys written, Redis gone...).
-        if self.is_mounted and self.redis is not None:
+        # Back from another area or a dialog: what we show may be old (keys written,
+        # Redis gone...). The first resume is the first show: on_mount loads then.
+        if self._shown:
             self.action_refresh()
+        self._shown = True
 
     # -- stats ----------------------------------------------------------------------
     def action_refresh(self) -> None:
@@ -101,12 +106,13 @@ class CacheScreen(Screen):
         cap = self.app.ws.settings.skills
         self.query_one("#memory-stats", Static).update(
             tier_table(stats["memory"], self.format_micros, max_entries=cap.memory_max_entries,
-                       max_bytes=cap.memory_max_bytes))
+                       max_bytes=cap.memory_max_bytes, errors=self.format_errors))
         self.query_one("#redis-summary", Static).update(
-            redis_summary(state, self.format_error(state.last_error)))
+            redis_summary(state, self.format_error(state.last_error),
+                          self.format_breaker(state.breaker)))
         self.query_one("#redis-facts", Static).update(self._redis_facts(state))
         self.query_one("#redis-stats", Static).update(
-            tier_table(stats["redis"], self.format_micros))
+            tier_table(stats["redis"], self.format_micros, errors=self.format_errors))
         self.query_one("#redis-stats").display = state.configured
         self.query_one("#cache-redis").set_class(state.configured and not state.connected, "-down")
         for tier in TIERS:
@@ -130,6 +136,12 @@ class CacheScreen(Screen):
     def format_micros(self, value: float | None) -> str:
         return format_micros(value)
 
+    def format_breaker(self, breaker: str) -> str:
+        return breaker
+
+    def format_errors(self, count: int) -> str:
+        return f"{count:,}"
+
     def _redis_facts(self, state: RedisState) -> Table | str:
         if not state.configured:
             return ""
@@ -137,7 +149,7 @@ class CacheScreen(Screen):
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
         grid.add_row("url", self.format_url(state.url))
-        grid.add_row("breaker", state.breaker)
+        grid.add_row("breaker", self.format_breaker(state.breaker))
         latency = self.format_latency(state.latency_ms)
         if not state.connected and state.latency_ms is not None:
             latency = f"— (last good: {latency})"

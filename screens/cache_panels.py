@@ -29,7 +29,8 @@ def _ratio(value: float | None) -> str:
 
 
 def tier_table(stats: TierStats, micros: Callable[[float | None], str] = format_micros, *,
-               max_entries: int | None = None, max_bytes: int | None = None) -> Table:
+               max_entries: int | None = None, max_bytes: int | None = None,
+               errors: Callable[[int], str] = "{:,}".format) -> Table:
     """Counters of one tier as a two-column grid (sizes only where the tier knows them)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
@@ -43,12 +44,12 @@ def tier_table(stats: TierStats, micros: Callable[[float | None], str] = format_
     grid.add_row("hits", f"{stats.hits:,}")
     grid.add_row("misses", f"{stats.misses:,}")
     grid.add_row("hit ratio", _ratio(stats.hit_ratio))
-    grid.add_row("errors", f"{stats.errors:,}")
+    grid.add_row("errors", errors(stats.errors))
     grid.add_row("p50 / p95", f"{micros(stats.p50_us)} / {micros(stats.p95_us)}")
     return grid
 
 
-def redis_summary(state: RedisState, error: str) -> Text:
+def redis_summary(state: RedisState, error: str, breaker: str) -> Text:
     """One plain paragraph: healthy, not configured, or down with what to do next."""
     if not state.configured:
         return Text.assemble(
@@ -59,12 +60,12 @@ def redis_summary(state: RedisState, error: str) -> Text:
     if not state.connected or state.breaker == "open":
         return Text.assemble(
             ("Redis is unreachable. ", "bold red"),
-            f"Breaker {state.breaker}. Reads and writes go on from memory and disk.\n",
+            f"Breaker {breaker}. Reads and writes go on from memory and disk.\n",
             ("Last error: ", "bold"), f"{error}\n",
             "Start the server (e.g. `redis-server`) or fix ", ("redis.url", "bold"),
             " in storeroom.yaml; storeroom reconnects by itself.")
     return Text.assemble(("Redis is connected. ", "bold green"),
-                         f"Breaker {state.breaker}; skills are cached with a TTL.")
+                         f"Breaker {breaker}; skills are cached with a TTL.")
 
 
 @dataclass

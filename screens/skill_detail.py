@@ -119,9 +119,13 @@ class SkillDetail(Vertical):
         self.query_one("#detail-title", Static).update(Text(message, style="italic"))
         for name in ("tiers", "meta", "history", "code"):
             self.query_one(f"#detail-{name}", Static).update("")
+        for name in ("history-title", "code-title"):
+            self.query_one(f"#detail-{name}").display = False
 
     def show(self, data: DetailData) -> None:
         skill = data.skill
+        for name in ("history-title", "code-title"):
+            self.query_one(f"#detail-{name}").display = True
         self.query_one("#detail-title", Static).update(
             Text.assemble((skill.name, "bold"), "  ", (skill.id, "dim")))
         self.query_one("#detail-tiers", Static).update(tier_badges(data.served_by, data.tiers))

@@ -75,6 +75,7 @@ async def test_filter_as_you_type_by_tag_and_text(ws_root: Path) -> None:
             await pilot.press("slash", *"no-such-thing")
             await wait_for(pilot, lambda: table_of(app).row_count == 0, what="empty result")
             await detail_shows(pilot, "No skill matches")
+            assert not app.screen.query_one("#detail-history-title").display
 
 
 async def test_detail_shows_tiers_validity_and_history(ws_root: Path) -> None:

@@ -30,6 +30,7 @@ class SkillActions:
     """Mixed into the Skills screen; expects ``selected_id``, ``load_page`` and ``notify``."""
 
     selected_id: str | None
+    invalid_files: dict[str, Any]
 
     # -- edit / new / duplicate -----------------------------------------------------
     def action_edit(self) -> None:
@@ -107,6 +108,10 @@ class SkillActions:
 
     # -- delete ---------------------------------------------------------------------
     def action_delete(self) -> None:
+        filename = self._focused_invalid()
+        if filename is not None:
+            self._confirm_delete_invalid(filename)
+            return
         skill_id = self._require_selection("delete")
         if skill_id is None:
             return
@@ -125,6 +130,35 @@ class SkillActions:
                 self._delete(skill, served.hash)
 
         self.app.push_screen(ConfirmScreen("Delete skill", body, confirm_label="Delete"), answered)
+
+    def _confirm_delete_invalid(self, filename: str) -> None:
+        """An invalid file can be removed too, but only exactly as it was listed."""
+        item = self.invalid_files.get(filename)
+        if item is None or item.hash is None:
+            self.notify(f"{filename} cannot be read, so it is not deleted from here; remove it "
+                        "from the skills/ folder by hand.", severity="warning", timeout=8)
+            return
+        body = (f"Delete the invalid file {filename}?\nReason it is invalid: {item.reason}\n"
+                "Its content is lost (the audit log keeps its hash).")
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            ws = self.app.ws
+
+            def failed(exc: BaseException) -> None:
+                self.notify(describe_error(exc), title="Not deleted", severity="error")
+                self.action_refresh()
+
+            def done(_: Any) -> None:
+                self.notify(f"Deleted {filename}.", title="Invalid file deleted")
+                self.action_refresh()
+
+            run_backend(self, lambda: ws.skills.delete(item.id, expected=item.hash), done=done,
+                        failed=failed, notify=False, name="delete-invalid-skill")
+
+        self.app.push_screen(ConfirmScreen("Delete invalid file", body, confirm_label="Delete"),
+                             answered)
 
     def _delete(self, skill: Any, expected: str) -> None:
         ws = self.app.ws

@@ -63,6 +63,7 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
         self.filter_tag: str | None = None
         self.filter_text: str | None = None
         self.selected_id: str | None = None
+        self.invalid_files: dict[str, Any] = {}  # file name -> InvalidFile
         self._filter_timer: Timer | None = None
         self._reload_timer: Timer | None = None
         self._unsubscribe = lambda: None
@@ -205,6 +206,7 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
     def _show_invalid(self, invalid: list[Any]) -> None:
         table = self.query_one("#skills-invalid", DataTable)
         title = self.query_one("#skills-invalid-title", Static)
+        self.invalid_files = {item.filename: item for item in invalid}
         table.clear()
         for item in invalid:
             table.add_row(item.filename, item.reason, key=item.filename)

@@ -217,3 +217,23 @@ async def test_new_skill_with_a_taken_id_is_a_conflict_not_an_overwrite(ws_root:
             await pilot.press("t")
             await wait_for(pilot, lambda: isinstance(app.screen, SkillsScreen), what="list")
             assert path.read_bytes() == before
+
+
+async def test_an_invalid_file_can_be_deleted_after_confirming(ws_root: Path) -> None:
+    from screens.skill_widgets import ConfirmScreen
+
+    with open_ws(ws_root) as ws:
+        app = make_app(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await skills_ready(pilot)
+            invalid = app.screen.query_one("#skills-invalid", DataTable)
+            await wait_for(pilot, lambda: invalid.row_count == 1, what="invalid list")
+            invalid.focus()
+            await pilot.press("x")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
+            assert "Expecting value" in plain(app.screen.query_one("#confirm-body", Static))
+            await pilot.press("y")
+            await wait_for(pilot, lambda: not (ws_root / "skills" / "broken.json").exists(),
+                           what="file deleted")
+            await wait_for(pilot, lambda: not invalid.display, what="invalid list hidden")
+            assert len(list((ws_root / "skills").glob("*.json"))) == SKILL_COUNT

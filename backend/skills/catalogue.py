@@ -149,8 +149,16 @@ class Catalogue:
             return not cached
 
     def load_in_background(self, then: Callable[[int], None] | None = None) -> None:
-        """Start loading the rows on a thread (``then(row count)`` when done)."""
-        if self._started or self._loading:
+        """Start loading the rows on a thread (``then(row count)`` when done).
+
+        If another caller loaded them meanwhile, ``then`` still runs: whoever showed a
+        quick, incomplete page is waiting to hear that the full rows are ready.
+        """
+        if self._started:
+            if then is not None:
+                self._spawn(lambda: then(len(self._rows)), "skills-catalogue-ready")
+            return
+        if self._loading:
             return
         self._loading = True
 

@@ -106,8 +106,11 @@ class SkillSearch(Vertical):
         names = sorted(tags)
         if names != self._tags:
             self._tags = names
-            self.query_one("#search-tag", Select).set_options(
-                (f"{name} ({tags[name]})", name) for name in names)
+            select = self.query_one("#search-tag", Select)
+            chosen = select.value
+            select.set_options((f"{name} ({tags[name]})", name) for name in names)
+            if isinstance(chosen, str) and chosen in tags:  # keep the user's filter
+                select.value = chosen
 
     def _show_failure(self, exc: BaseException) -> None:
         status = self.query_one("#search-status", Static)

@@ -8,7 +8,7 @@ and the per-engine conversions; everything else is here, once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
@@ -258,35 +258,48 @@ class Engine:
         return self._read(f"SELECT status, count(*), min(started_at), max(started_at) "  # noqa: S608
                           f"FROM run_logs WHERE {where} GROUP BY status", params)
 
-    def retention_batch(self, where: str, params: list[Any], after: tuple[str, str] | None,
-                        limit: int) -> list[tuple[str, str, str]]:
-        """The next runs to archive: (run_id, started_at ISO, archive JSON line), oldest first.
-
-        The payload goes into the line as stored (no parse and re-encode).
-        """
+    def _batch_sql(self, where: str, params: list[Any], after: tuple[str, str] | None,
+                   limit: int, extra: str = "") -> tuple[str, list[Any]]:
+        """SELECT of the next runs matching ``where`` after a sort key, oldest first."""
         d = self.dialect
         if after is not None:
             where += f" AND (started_at, run_id) > ({d.ph}{d.ts_cast}, {d.ph}{d.uuid_cast})"
             params = [*params, *after]
         text = "::text" if d.name == "postgres" else ""
-        rows = self._read(
-            f"SELECT run_id{text}, workflow_id, workflow_version, status, started_at, "  # noqa: S608
-            f"finished_at, duration_ms, error, payload{text} FROM run_logs WHERE {where} "
-            f"ORDER BY started_at, run_id LIMIT {d.ph}", [*params, limit])
-        out = []
+        return (f"SELECT run_id{text}, workflow_id, workflow_version, status, started_at, "  # noqa: S608
+                f"finished_at, duration_ms, error, payload{text}{extra} FROM run_logs "
+                f"WHERE {where} ORDER BY started_at, run_id LIMIT {d.ph}", [*params, limit])
+
+    def _archive_lines(self, rows: Sequence[Sequence[Any]]) -> tuple[list[str], list[str], tuple[str, str]]:
+        """(run ids, archive JSON lines, sort key of the last row); payloads go in as stored."""
+        ids, lines = [], []
         names: dict[str, str] = {}  # workflow ids repeat: encode each once
-        for rid, wf, ver, status, started, finished, dur, error, payload in rows:
+        started = ""
+        for rid, wf, ver, status, started, finished, dur, error, payload, *_ in rows:
             started, finished = self._ts_text(started), self._ts_text(finished)
             name = names.get(wf)
             if name is None:
                 name = names[wf] = json.dumps(wf, ensure_ascii=False)
             err = "null" if error is None else json.dumps(error, ensure_ascii=False)
-            line = (f'{{"run_id":"{rid}","workflow_id":{name},'
-                    f'"workflow_version":{int(ver)},"status":"{status}","started_at":"{started}",'
-                    f'"finished_at":"{finished}","duration_ms":{int(dur)},'
-                    f'"error":{err},"payload":{payload}}}')
-            out.append((str(rid), started, line))
-        return out
+            lines.append(f'{{"run_id":"{rid}","workflow_id":{name},'
+                         f'"workflow_version":{int(ver)},"status":"{status}",'
+                         f'"started_at":"{started}","finished_at":"{finished}",'
+                         f'"duration_ms":{int(dur)},"error":{err},"payload":{payload}}}')
+            ids.append(str(rid))
+        return ids, lines, (started, ids[-1] if ids else "")
+
+    def archive_batch(self, where: str, params: list[Any], after: tuple[str, str] | None,
+                      limit: int, archive: Callable[[list[str]], None]) -> tuple[int, tuple[str, str] | None]:
+        """Select the next batch, hand its JSON lines to ``archive`` (which must make them
+        durable), then delete exactly those runs. Returns (deleted, last sort key), or
+        (0, None) when nothing is left."""
+        query, args = self._batch_sql(where, params, after, limit)
+        rows = self._read(query, args)
+        if not rows:
+            return 0, None
+        ids, lines, last = self._archive_lines(rows)
+        archive(lines)
+        return self.delete_ids(ids), last
 
     def _ts_text(self, value: Any) -> str:
         return value if isinstance(value, str) else iso(value)

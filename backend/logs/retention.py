@@ -83,19 +83,20 @@ def apply(engine: Engine, policy: RetentionPolicy, archive_dir: Path, *, now: da
     path = archive_path(archive_dir, engine.name, now)
     done = batches = 0
     with open(path, "ab") as out:
+
+        def archive(lines: list[str]) -> None:
+            out.write(gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=1))
+            out.flush()
+            os.fsync(out.fileno())  # archived durably before anything is deleted
+
         for _wf, where, params in _predicates(engine, policy, now):
             after: tuple[str, str] | None = None
             while True:
-                runs = engine.retention_batch(where, params, after, batch_size)
-                if not runs:
+                deleted, after = engine.archive_batch(where, params, after, batch_size, archive)
+                if after is None:
                     break
-                lines = "\n".join(line for _, _, line in runs) + "\n"
-                out.write(gzip.compress(lines.encode(), compresslevel=1))
-                out.flush()
-                os.fsync(out.fileno())  # archived durably before anything is deleted
-                done += engine.delete_ids([run_id for run_id, _, _ in runs])
+                done += deleted
                 batches += 1
-                after = (runs[-1][1], runs[-1][0])
                 if progress is not None:
                     progress(done, plan.total)
     _fsync_dir(archive_dir)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -123,6 +123,24 @@ class SqliteEngine(Engine):
                 f"DELETE FROM run_logs WHERE run_id IN ({self.dialect.phs(len(part))})",  # noqa: S608
                 list(part)).rowcount
         return deleted
+
+    def archive_batch(self, where: str, params: list[Any], after: tuple[str, str] | None,
+                      limit: int, archive: Callable[[list[str]], None]) -> tuple[int, tuple[str, str] | None]:
+        """Select, archive and delete in one write transaction, deleting by rowid.
+
+        Holding the write lock from the SELECT to the DELETE means no row can slip in
+        between (nothing is deleted that was not archived), and rowids stay valid.
+        """
+        query, args = self._batch_sql(where, params, after, limit, extra=", rowid")
+        with self._tx() as cur:
+            rows = cur.execute(query, args).fetchall()
+            if not rows:
+                return 0, None
+            ids, lines, last = self._archive_lines(rows)
+            archive(lines)
+            deleted = cur.execute("DELETE FROM run_logs WHERE rowid IN (SELECT value FROM json_each(?))",
+                                  (json.dumps([r[-1] for r in rows]),)).rowcount
+        return deleted, last
 
     def _ts_out(self, value: Any) -> datetime:
         return datetime.fromisoformat(value) if value is not None else None  # type: ignore[return-value]

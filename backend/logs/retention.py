@@ -1,9 +1,11 @@
 """Retention: preview and apply a policy, archiving every row before it is deleted.
 
 Crash-safe order, per batch: read the rows -> append them to the archive as one gzip
-member -> fsync -> delete exactly those run ids in one transaction. A crash between
-the fsync and the delete leaves the rows both archived and stored (a rerun archives
-them again into a new file); nothing is ever deleted without being archived first.
+member -> fsync -> delete exactly those rows in one transaction (on SQLite the read,
+the archiving and the delete share one write transaction, so no row can slip in
+between). A crash between the fsync and the commit leaves the rows both archived and
+stored (a rerun archives them again into a new file); nothing is ever deleted without
+being archived first.
 The archive (``archive/logs-<UTC time>-<engine>.jsonl.gz``) is a sequence of gzip
 members, which ``gzip.open`` reads as one stream of JSON lines.
 """

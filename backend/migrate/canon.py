@@ -84,7 +84,9 @@ def _pg_object(obj: dict[str, Any]) -> dict[str, Any]:
 
 def _pg_number(text: str) -> str | float:
     value = float(text)
-    if value and repr(value) == text:  # zero may be "-0.0": PostgreSQL prints "0.0"
+    # Zero may be "-0.0" (PostgreSQL prints "0.0"); repr's exponent form ("1e-05",
+    # "1e+16") is never how numeric prints.
+    if value and repr(value) == text and "e" not in text:
         return value  # the float prints back as the same text: no marking needed
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
@@ -98,21 +100,35 @@ _decoder = json.JSONDecoder(object_hook=_pg_object, parse_float=_pg_number)
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), check_circular=False)
 
 
+def _big_int(text: str) -> int | str:
+    return _NUM + text if len(text) > 4000 else int(text)  # past Python's int-string limit
+
+
+_exact_ints = json.JSONDecoder(object_hook=_pg_object, parse_float=_pg_number, parse_int=_big_int)
+
+
 def pg_json_text(text: str) -> str:
     """``text::jsonb::text`` computed in Python."""
-    out = _encoder.encode(_decoder.decode(text))
+    try:
+        out = _encoder.encode(_decoder.decode(text))
+    except ValueError:  # an integer past Python's int-string limit (or not JSON at all)
+        out = _encoder.encode(_exact_ints.decode(text))
     if "\\u0000N" in out:
         out = _MARKED_NUMBER.sub(r"\1", out)
     return out
 
 
 _plain_decoder = json.JSONDecoder(parse_float=_pg_number)
+_plain_big_ints = json.JSONDecoder(parse_float=_pg_number, parse_int=_big_int)
 _compact_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 def compact_json(text: str) -> str:
     """jsonb text -> compact JSON (SQLite's storage form), numbers written exactly as given."""
-    out = _compact_encoder.encode(_plain_decoder.decode(text))
+    try:
+        out = _compact_encoder.encode(_plain_decoder.decode(text))
+    except ValueError:
+        out = _compact_encoder.encode(_plain_big_ints.decode(text))
     if "\\u0000N" in out:
         out = _MARKED_NUMBER.sub(r"\1", out)
     return out

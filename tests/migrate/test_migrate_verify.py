@@ -55,6 +55,10 @@ TRICKY = [
     '{"s":"tab\\there \\"q\\" \\\\ \\u00e9 \\u2028 \\ud83d\\ude00 \\u001f"}',
     '{"nested":{"zz":[{"y":null,"x":true}],"a":false},"":0}',
     '"just a string"', '42', 'null', '[]', '{}',
+    # floats whose repr is an exponent, or not the text written; strings that look risky
+    '[1e-05, 1e+16, 1e22, 0.0001, 0.00009, 2.5, -0.5, 0.30000000000000004, 123456789012345.6]',
+    '{"step-0":"v1.0 -0 1e5","n":[-1.25, 10, -0.000, 99999999999999999999.0]}',
+    '[' + '9' * 4400 + ', 1.5]',
 ]
 
 

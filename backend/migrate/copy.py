@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BackendUnavailable
 from .control import Checkpoint, Quarantined
 from .endpoints import Endpoint
+from .prefetch import ReadAhead
 from .progress import ProgressCallback, Tracker
 from .sources import PgSource, SqliteSource, row_id
 from .tables import Table
@@ -174,21 +175,29 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
     if cp.done:
         return False
     convert = _converter(source.kind, target.kind, table)
-    for keys, rows in source.batches(table, cp.last_key, batch_rows):
-        items, bad = [], []
-        for key, row in zip(keys, rows, strict=True):
-            try:
-                items.append((key, row, convert(row)))
-            except BadValue as exc:
-                bad.append(Quarantined(table.name, key, row_id(table, row), exc.column,
-                                       exc.category, exc.reason, _excerpt(table, row, exc.column)))
-        cp.last_key = keys[-1]
-        cp.rows_copied += len(items)
-        cp.rows_quarantined += len(bad)
-        refused = target.write_batch(table, items, bad, cp)
-        tracker.advance(table.name, len(items) - len(refused), len(bad) + len(refused))
-        if cancel.is_set():
-            return True
+
+    def prepared() -> Iterator[tuple[Any, list[Any], list[Quarantined]]]:
+        for keys, rows in source.batches(table, cp.last_key, batch_rows):
+            items, bad = [], []
+            for key, row in zip(keys, rows, strict=True):
+                try:
+                    items.append((key, row, convert(row)))
+                except BadValue as exc:
+                    bad.append(Quarantined(table.name, key, row_id(table, row), exc.column,
+                                           exc.category, exc.reason,
+                                           _excerpt(table, row, exc.column)))
+            yield keys[-1], items, bad
+
+    # The next batches are read and converted while this one is written (see prefetch).
+    with ReadAhead(prepared()) as batches:
+        for last_key, items, bad in batches:
+            cp.last_key = last_key
+            cp.rows_copied += len(items)
+            cp.rows_quarantined += len(bad)
+            refused = target.write_batch(table, items, bad, cp)
+            tracker.advance(table.name, len(items) - len(refused), len(bad) + len(refused))
+            if cancel.is_set():
+                return True
     tracker.emit("index", table.name)
     target.finish_table(table, cp)
     tracker.finish(table.name)

@@ -30,6 +30,7 @@ def watch_loop(index: SkillIndex) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     debounce_ms = max(1, int(float(index.ws.settings.index.debounce) * 1000))
     notify = RustNotify([str(folder)], False, False, 50, False, True)
+    retry: set[str] = set()  # ids whose update failed: tried again on every tick
     try:
         first = True
         while not index.stop.is_set():
@@ -37,31 +38,33 @@ def watch_loop(index: SkillIndex) -> None:
                                                            index.stop)
             if changes in ("stop", "signal"):
                 return
+            ids = set(retry) if changes == "timeout" else retry | _ids(changes)
             try:
                 check_index_folder(index)
                 if first:
                     # Anything written between the start-up reconcile and the notifier starting.
                     first = False
                     reconcile(index)
-                if changes != "timeout":
-                    _apply(index, changes)
+                if ids:
+                    index.pending = len(ids)
+                    apply_changes(index, ids)
+                retry = set()
             except Exception:  # noqa: BLE001 - one bad batch must not stop the watcher
-                # E.g. the index folder vanished mid-write: the next tick rebuilds it.
-                log.exception("skill index update failed; retrying on the next change")
+                # E.g. the index folder vanished mid-write, or the server is down: keep the
+                # ids (shown as pending) and try again on the next tick.
+                if retry:  # still failing: the first failure was logged with its traceback
+                    log.debug("skill index update failed again; retrying", exc_info=True)
+                else:
+                    log.exception("skill index update failed; retrying on the next tick")
+                retry = ids
                 index.needs_rebuild = index.lock is not None and not index.lock.still_held()
+            index.pending = len(retry)
     finally:
         notify.close()
 
 
-def _apply(index: SkillIndex, changes: set[tuple[int, str]]) -> None:
-    ids = {ident for _kind, path in changes if (ident := skill_id_of(os.path.basename(path))) is not None}
-    if not ids:
-        return
-    index.pending = len(ids)
-    try:
-        apply_changes(index, ids)
-    finally:
-        index.pending = 0
+def _ids(changes: set[tuple[int, str]]) -> set[str]:
+    return {ident for _kind, path in changes if (ident := skill_id_of(os.path.basename(path))) is not None}
 
 
 def check_index_folder(index: SkillIndex) -> None:

@@ -138,8 +138,14 @@ class EdgeEngine:
                 if "WouldBlock" in str(exc):
                     raise
                 reason = f"index files unreadable ({str(exc)[:80]})"
+        elif stored is None:
+            reason = "index metadata missing"
+        elif stored == schema.as_dict():
+            reason = "index files missing"
+        elif stored.get("schema") != SCHEMA_VERSION:
+            reason = f"index format changed ({stored.get('schema')} -> {SCHEMA_VERSION})"
         else:
-            old = (stored or {}).get("model") or "lexical"
+            old = stored.get("model") or "lexical"
             reason = f"model changed ({old} -> {schema.model or 'lexical'})"
         self.destroy()
         self.folder.mkdir(parents=True, exist_ok=True)

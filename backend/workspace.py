@@ -14,9 +14,10 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .audit import AuditLog
 from .config import load_settings
@@ -35,6 +36,30 @@ if TYPE_CHECKING:
     from .workflows import WorkflowStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _built_once(factory: Callable[[Workspace], T]) -> T:
+    """Like ``cached_property``, but safe when two threads ask first at the same time.
+
+    (``cached_property`` lost its lock in Python 3.12; building a concern twice would
+    open two index owners or two stores.) The value lives in the instance ``__dict__``
+    under the factory's name, so ``ws.__dict__.get(name)`` tells whether it was built.
+    """
+    name = factory.__name__
+    lock = threading.Lock()
+
+    def get(self: Workspace) -> T:
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            pass
+        with lock:
+            if name not in self.__dict__:
+                self.__dict__[name] = factory(self)
+            return self.__dict__[name]
+
+    return property(get, doc=factory.__doc__)  # type: ignore[return-value]
 
 
 class Workspace:
@@ -86,31 +111,31 @@ class Workspace:
         return AuditLog(self.db)
 
     # -- concerns (built on first use) --------------------------------------------
-    @cached_property
+    @_built_once
     def skills(self) -> SkillStore:
         from .skills import open_skill_store
 
         return self._track(open_skill_store(self))
 
-    @cached_property
+    @_built_once
     def workflows(self) -> WorkflowStore:
         from .workflows import open_workflow_store
 
         return self._track(open_workflow_store(self))
 
-    @cached_property
+    @_built_once
     def logs(self) -> LogStore:
         from .logs import open_log_store
 
         return self._track(open_log_store(self))
 
-    @cached_property
+    @_built_once
     def metrics(self) -> MetricsStore:
         from .logs import open_metrics_store
 
         return self._track(open_metrics_store(self))
 
-    @cached_property
+    @_built_once
     def search(self) -> Any:
         """The live skill index (``backend.search.SkillIndex``); starts in the background."""
         from .search import open_index

@@ -7,7 +7,6 @@ backend for another page. Every backend call runs in a worker; backend events
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from textual import on
@@ -22,6 +21,7 @@ from tui.workers import run_backend
 
 from .skill_actions import SkillActions
 from .skill_detail import SkillDetail
+from .skill_search import SkillSearch
 from .skill_table import COLUMNS, SORTABLE, LiveRows, cells, parse_filter
 from .skill_widgets import Latest, ScreenActions
 
@@ -33,6 +33,7 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
     COMMANDS = {ScreenActions}
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="skills.filter", key_display="/"),
+        Binding("f", "focus_search", "Search", id="skills.search"),
         Binding("e", "edit", "Edit", id="skills.edit"),
         Binding("n", "new", "New", id="skills.new"),
         Binding("d", "duplicate", "Dup", id="skills.duplicate"),
@@ -74,7 +75,7 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
         with Horizontal(id="skills-body"):
             with Vertical(id="skills-list-panel", classes="panel"):
                 yield Input(placeholder="/ filter: words, or tag:name", id="skill-filter")
-                yield Vertical(id="skill-search-slot")
+                yield SkillSearch()
                 yield DataTable(id="skills-table", cursor_type="row", zebra_stripes=True)
                 yield Static("loading…", id="skills-status", classes="muted")
                 yield Static("", id="skills-invalid-title")
@@ -89,27 +90,12 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
             table.add_column(label, key=key)
         self.query_one("#skills-invalid", DataTable).add_columns("invalid file", "reason")
         self.query_one("#skills-invalid", DataTable).display = False
-        self._mount_search()
         self._unsubscribe = self.app.ws.events.subscribe(self._on_backend_event)
         table.focus()
         self.action_refresh()
 
-    def _mount_search(self) -> None:
-        # Contract with the search area (issue 4): screens/skill_search.py may define a
-        # ``SkillSearch`` widget (built with no arguments); it is mounted above the table
-        # and can call ``screen.show_skill(id)``. Until it exists this slot stays empty.
-        try:
-            module = importlib.import_module("screens.skill_search")
-        except ModuleNotFoundError as exc:
-            if exc.name != "screens.skill_search":
-                raise
-            module = None
-        widget_class = getattr(module, "SkillSearch", None)
-        slot = self.query_one("#skill-search-slot")
-        if widget_class is None:
-            slot.display = False
-            return
-        slot.mount(widget_class())
+    def action_focus_search(self) -> None:
+        self.query_one(SkillSearch).focus_query()
 
     def show_skill(self, skill_id: str) -> None:
         """Select ``skill_id``: its row if it is on this page, and its detail either way."""

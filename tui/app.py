@@ -57,6 +57,16 @@ class StoreroomApp(App[int]):
         if ws.settings.ui.theme in self.available_themes:
             self.theme = ws.settings.ui.theme
 
+    def on_mount(self) -> None:
+        self.start_background_services()
+
+    def start_background_services(self) -> None:
+        """Open the skill index at start: it reconciles the folder (with progress events
+        the Dashboard and Skills screen show) and starts the watcher, off the UI thread."""
+        from .workers import run_backend
+
+        run_backend(self, lambda: self.ws.search, name="skill-index", group="index")
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for area in AREAS:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import skill_bytes, write_atomic
+from search_fixtures import skill_bytes, write_atomic
 
 from backend.errors import BackendUnavailable
 from backend.health import Status

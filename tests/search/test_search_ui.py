@@ -6,7 +6,7 @@ import shutil
 import time
 from pathlib import Path
 
-from conftest import SKILLS, make_settings, skill_bytes, write_atomic
+from search_fixtures import SKILLS, make_settings, skill_bytes, write_atomic
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Select, Static
 

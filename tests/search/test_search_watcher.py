@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from conftest import skill_bytes, wait_for, write_atomic
+from search_fixtures import skill_bytes, wait_for, write_atomic
 
 
 def _ready(o):

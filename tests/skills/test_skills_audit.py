@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import make_workspace, sample
+from skills_fixtures import make_workspace, sample
 
 from backend.skills import content_hash
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_workspace, sample
+from skills_fixtures import make_workspace, sample
 
 from backend.errors import NotFound, ValidationError
 from backend.skills import InvalidSkill, Skill, SkillConflict, parse_skill_text, validate_id

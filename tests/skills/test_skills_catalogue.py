@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import make_workspace, sample
+from skills_fixtures import make_workspace, sample
 
 
 def _write_many(root: Path, count: int) -> None:

@@ -11,7 +11,7 @@ import os
 import time
 
 import pytest
-from conftest import Scenario, sample
+from skills_fixtures import Scenario, sample
 
 from backend.errors import NotFound
 from backend.skills import SkillConflict, content_hash

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import make_workspace
+from skills_fixtures import make_workspace
 
 from backend.skills import Skill
 

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_workspace, sample
 from services import RedisServer
+from skills_fixtures import make_workspace, sample
 
 from backend.errors import ValidationError
 from backend.skills import content_hash

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import redis
-from conftest import make_app, open_ws, plain, wait_for
+from skills_ui_fixtures import make_app, open_ws, plain, wait_for
 from textual.widgets import DataTable, Static
 
 from screens.cache import CacheScreen

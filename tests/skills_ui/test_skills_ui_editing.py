@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import (
+from skills_ui_fixtures import (
     SKILL_COUNT,
     detail_shows,
     fixed_skill,

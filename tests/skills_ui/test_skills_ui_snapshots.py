@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import (
+from skills_ui_fixtures import (
     detail_shows,
     ids_of,
     make_app,

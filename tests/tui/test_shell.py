@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import open_demo, stable_app  # type: ignore[import-not-found]
 from textual.widgets import DataTable
+from tui_fixtures import open_demo, stable_app  # type: ignore[import-not-found]
 
 from screens.not_built import NotBuiltScreen
 from tui.app import StoreroomApp
@@ -154,3 +154,25 @@ async def test_live_events_reach_the_activity_feed(demo_root: Path) -> None:
                 await pilot.pause(0.05)
             else:
                 raise AssertionError("the event never reached the feed")
+
+
+async def test_the_index_opens_at_start_and_the_dashboard_shows_it(demo_root: Path) -> None:
+    (demo_root / "storeroom.yaml").write_text("workspace:\n  name: demo\nindex:\n  embedder: lexical\n")
+    with open_demo(demo_root) as ws:
+        app = StoreroomApp(ws)
+        async with app.run_test(size=(140, 40)) as pilot:
+            count = len(list((demo_root / "skills").glob("*.json")))
+            for _ in range(200):
+                if "search" in ws.__dict__ and ws.search.status().points == count:
+                    break
+                await pilot.pause(0.05)
+            else:
+                raise AssertionError("the index never reconciled the sample skills")
+            await pilot.press("r")
+            health = app.screen.query_one("#health", DataTable)
+            for _ in range(100):
+                if "skill index" in health.rows and f"{count} points" in str(health.get_row("skill index")[3]):
+                    break
+                await pilot.pause(0.05)
+            else:
+                raise AssertionError(f"index row never showed {count} points")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import definition
+from workflows_fixtures import definition
 
 from backend.safe_yaml import dump_yaml
 from tui.cli import main

@@ -6,7 +6,7 @@ import multiprocessing
 import threading
 from pathlib import Path
 
-from conftest import definition
+from workflows_fixtures import definition
 
 from backend.workspace import open_workspace
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import definition
+from workflows_fixtures import definition
 
 from backend.workflows import describe_structural
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import make_app, wait_for
 from textual.widgets import ContentSwitcher, Static, TextArea, Tree
+from workflows_fixtures import make_app, wait_for
 
 from screens.workflow_editor import WorkflowEditorScreen
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import definition
+from workflows_fixtures import definition
 
 from backend.errors import Conflict, NotFound, ValidationError
 from backend.safe_yaml import load_yaml

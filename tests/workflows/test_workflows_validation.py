@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import definition
+from workflows_fixtures import definition
 
 from backend.errors import ValidationError
 

@@ -175,9 +175,10 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
     if cp.done:
         return False
     convert = _converter(source.kind, target.kind, table)
+    after = cp.last_key  # read here: the writer below moves cp.last_key on
 
     def prepared() -> Iterator[tuple[Any, list[Any], list[Quarantined]]]:
-        for keys, rows in source.batches(table, cp.last_key, batch_rows):
+        for keys, rows in source.batches(table, after, batch_rows):
             items, bad = [], []
             for key, row in zip(keys, rows, strict=True):
                 try:

@@ -172,6 +172,9 @@ async def test_history_shows_the_save_and_invalid_skills_are_marked(ws_root: Pat
             assert "→" in plain(history)
             # The file turns invalid behind our back: the detail says so, in its own style.
             (ws_root / "skills" / f"{skill_id}.json").write_text('{"id": ')
+            # The watcher moves it from the table to the invalid list; then the user opens it.
+            table = app.screen.query_one("#skills-table", DataTable)
+            await wait_for(pilot, lambda: skill_id not in table.rows, what="row to leave the table")
             app.screen.show_skill(skill_id)
             await detail_shows(pilot, "invalid")
             assert "no — " in plain(app.screen.query_one("#detail-meta", Static))

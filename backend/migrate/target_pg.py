@@ -103,6 +103,12 @@ class PgTarget:
         self.dsn = dsn
         self.conn = connect(dsn, timeout=timeout, statement_timeout=None, autocommit=True)
         _register_raw_dumpers(self.conn)
+        # Batch commits need not wait for their WAL flush: each batch and its checkpoint
+        # row are one transaction and WAL replays in order, so a server crash can only
+        # drop whole trailing batches together with their checkpoints, and a resume copies
+        # exactly those again. finish_table/finish commit synchronously, which flushes
+        # every commit before them, so a finished migration is durable when it says so.
+        self.conn.execute("SET synchronous_commit = off")
 
     # -- inspecting ---------------------------------------------------------------------
     def _tables(self) -> set[str]:
@@ -210,6 +216,7 @@ class PgTarget:
     def finish_table(self, table: Table, cp: Checkpoint) -> None:
         """Primary key, indexes and sequence after the load; then the table is done."""
         with self.conn.transaction():
+            self.conn.execute("SET LOCAL synchronous_commit = on")
             for statement in pg_finish_ddl(table):
                 self.conn.execute(statement)
             cp.done = True
@@ -219,6 +226,7 @@ class PgTarget:
         """Record the schema version so storeroom's PostgreSQL store opens it as its own."""
         from ..logs.schema import ensure_pg_schema
 
+        self.conn.execute("SET synchronous_commit = on")
         ensure_pg_schema(self.conn)
 
     def close(self) -> None:

@@ -47,3 +47,24 @@ def test_restart_without_retries_fails_clearly_then_resume_completes(
     assert result.resumed_from["run_logs"] == 400
     report = verify(sqlite_ep(source), pg_ep(postgres_dsn), TABLES)
     assert report.ok, [t.verdict for t in report.tables]
+
+
+def test_server_crash_mid_copy_loses_no_row_and_doubles_none(
+        tmp_path: Path, postgres_server: object, postgres_dsn: str) -> None:
+    """Batches commit without waiting for their WAL flush: a crash (SIGKILL, recovery on
+    start) may drop the last acknowledged batches, but only with their checkpoints."""
+    source = create_source(tmp_path / "src.db", 1500, payload_bytes=200)
+    seen = {"n": 0}
+
+    def crash(p: Progress) -> None:
+        if p.phase == "copy" and p.done:
+            seen["n"] += 1
+            if seen["n"] == 6:
+                postgres_server.kill()
+                postgres_server.start()
+
+    result = run_copy(sqlite_ep(source), pg_ep(postgres_dsn), TABLES, batch_rows=100,
+                      progress=crash, retry_wait=0.2)
+    assert result.status == "completed" and result.rows["run_logs"] == 1500
+    report = verify(sqlite_ep(source), pg_ep(postgres_dsn), TABLES)
+    assert report.ok, [t.verdict for t in report.tables]

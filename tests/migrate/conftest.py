@@ -1,46 +1,4 @@
-"""Fixtures for the migration tests: synthetic source databases and workspaces."""
+"""Fixtures for tests/migrate live in migrate_fixtures.py, which test modules import by that
+unique name (several folders have a conftest.py, so `from migrate_fixtures import` is ambiguous)."""
 
-from __future__ import annotations
-
-import sqlite3
-from pathlib import Path
-
-import pytest
-
-from backend.migrate.endpoints import Endpoint
-from backend.migrate.synth import create_source
-
-
-@pytest.fixture
-def source_db(tmp_path: Path) -> Path:
-    """A SQLite database with 400 runs (small payloads), metrics, patterns and audit rows."""
-    return create_source(tmp_path / "source.db", 400, payload_bytes=300)
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """A workspace (fixed name) whose storeroom.db holds 300 runs and the rest."""
-    from backend.workspace import init_workspace
-
-    root = init_workspace(tmp_path / "ws")
-    config = root / "storeroom.yaml"
-    config.write_text("# my storeroom\nworkspace:\n  name: demo   # shown in the header\n"
-                      + config.read_text(encoding="utf-8"), encoding="utf-8")
-    create_source(root / "storeroom.db", 300, payload_bytes=300)
-    return root
-
-
-def sqlite_ep(path: Path) -> Endpoint:
-    return Endpoint("sqlite", str(path))
-
-
-def pg_ep(dsn: str) -> Endpoint:
-    return Endpoint("postgres", dsn)
-
-
-def insert_raw(path: Path, sql: str, *params: object) -> None:
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute(sql, params)
-    finally:
-        conn.close()
+from migrate_fixtures import *  # noqa: F403

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import psycopg
-from conftest import pg_ep, sqlite_ep
+from migrate_fixtures import pg_ep, sqlite_ep
 
 from backend.migrate.copy import run_copy
 from backend.migrate.plan import make_plan

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from conftest import pg_ep, sqlite_ep
+from migrate_fixtures import pg_ep, sqlite_ep
 
 from backend.migrate.copy import run_copy
 from backend.migrate.sides import PgSide, SqliteSide

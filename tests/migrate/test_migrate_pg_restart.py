@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import pg_ep, sqlite_ep
+from migrate_fixtures import pg_ep, sqlite_ep
 
 from backend.errors import BackendUnavailable
 from backend.migrate.copy import run_copy

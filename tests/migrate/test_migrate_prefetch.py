@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import pg_ep, sqlite_ep
+from migrate_fixtures import pg_ep, sqlite_ep
 
 from backend.migrate.copy import run_copy
 from backend.migrate.prefetch import ReadAhead

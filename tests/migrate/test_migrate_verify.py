@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import pg_ep, sqlite_ep
+from migrate_fixtures import pg_ep, sqlite_ep
 
 from backend.migrate.canon import compact_json, pg_json_text
 from backend.migrate.copy import run_copy

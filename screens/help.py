@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -25,7 +26,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static("[b]storeroom — keys[/b]", classes="title")
             for heading, rows in self.sections:
                 yield Static(f"\n[b]{heading}[/b]")
-                text = "\n".join(f"  [b]{key:<14}[/b] {what}" for key, what in rows)
+                text = "\n".join(f"  [b]{escape(f'{key:<14}')}[/b] {escape(what)}" for key, what in rows)
                 yield Static(text or "  (none)")
             yield Static("\nctrl+p opens the command palette: every area and action by name.",
                          classes="muted")

@@ -176,3 +176,17 @@ async def test_the_index_opens_at_start_and_the_dashboard_shows_it(demo_root: Pa
                 await pilot.pause(0.05)
             else:
                 raise AssertionError(f"index row never showed {count} points")
+
+
+async def test_help_shows_bracket_keys_literally(demo_root: Path) -> None:
+    with open_demo(demo_root) as ws:
+        app = StoreroomApp(ws)
+        async with app.run_test(size=(140, 45)) as pilot:
+            await pilot.press("2")
+            await pilot.pause()
+            await pilot.press("question_mark")
+            await pilot.pause()
+            text = "\n".join(str(w.render()) for w in app.screen.query("Static"))
+            assert "[/b]" not in text  # a key like "[" must not break the markup
+            lines = [line.strip() for line in text.splitlines()]
+            assert any(line.startswith("[") and line.endswith("Prev page") for line in lines), lines

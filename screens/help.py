@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -26,8 +26,10 @@ class HelpScreen(ModalScreen[None]):
             yield Static("[b]storeroom — keys[/b]", classes="title")
             for heading, rows in self.sections:
                 yield Static(f"\n[b]{heading}[/b]")
-                text = "\n".join(f"  [b]{escape(f'{key:<14}')}[/b] {escape(what)}" for key, what in rows)
-                yield Static(text or "  (none)")
+                # Text, not markup: keys such as "[" would otherwise be read as tags.
+                text = Text("\n").join(Text.assemble("  ", (f"{key:<14}", "bold"), " ", what)
+                                        for key, what in rows)
+                yield Static(text if rows else "  (none)")
             yield Static("\nctrl+p opens the command palette: every area and action by name.",
                          classes="muted")
 

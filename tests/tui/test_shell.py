@@ -186,7 +186,8 @@ async def test_help_shows_bracket_keys_literally(demo_root: Path) -> None:
             await pilot.pause()
             await pilot.press("question_mark")
             await pilot.pause()
+            # A key like "[" must show as itself, not be read as markup.
             text = "\n".join(str(w.render()) for w in app.screen.query("Static"))
-            assert "[/b]" not in text  # a key like "[" must not break the markup
             lines = [line.strip() for line in text.splitlines()]
+            assert "[/b]" not in text
             assert any(line.startswith("[") and line.endswith("Prev page") for line in lines), lines

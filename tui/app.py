@@ -80,7 +80,7 @@ class StoreroomApp(App[int]):
         global_rows = [(a.key, f"go to {a.title}") for a in AREAS]
         global_rows += [("?", "this help"), ("ctrl+p", "command palette"), ("q", "quit")]
         screen_rows = [
-            (b.key_display or b.key, b.description)
+            (self.get_key_display(b), b.description)
             for cls in type(self.screen).__mro__
             if not cls.__module__.startswith("textual.")
             for b in vars(cls).get("BINDINGS", [])

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .db.sqlite import ensure_schema
+from .errors import BackendUnavailable
 
 SCHEMA = [
     """
@@ -62,7 +63,23 @@ class AuditLog:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._lock = threading.Lock()
+        self._closed = False
         ensure_schema(conn, "audit", SCHEMA)
+
+    def _open_conn(self) -> sqlite3.Connection:
+        # Callers hold self._lock: a worker thread still querying when the workspace
+        # closes gets a clear error instead of using a closed connection (a segfault).
+        if self._closed:
+            raise BackendUnavailable("audit log", "the workspace was closed",
+                                     hint="Open the workspace again.")
+        return self._conn
+
+    def close(self) -> None:
+        """Close the connection once no thread is using it; safe to call twice."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
 
     def append(self, action: str, target: str, *, before_hash: str | None = None,
                after_hash: str | None = None, detail: dict[str, Any] | None = None,
@@ -70,7 +87,7 @@ class AuditLog:
         """Record one change; ``detail`` must be JSON-serialisable."""
         at = datetime.now(UTC).isoformat(timespec="microseconds")
         with self._lock:
-            self._conn.execute(
+            self._open_conn().execute(
                 "INSERT INTO audit (at, actor, action, target, before_hash, after_hash, detail)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (at, actor or current_actor(), action, target, before_hash, after_hash,
@@ -91,7 +108,7 @@ class AuditLog:
         sql += " ORDER BY id DESC LIMIT ?"
         args.append(int(limit))
         with self._lock:
-            rows = self._conn.execute(sql, args).fetchall()
+            rows = self._open_conn().execute(sql, args).fetchall()
         return [
             AuditEntry(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], r[6],
                        json.loads(r[7]) if r[7] else None)

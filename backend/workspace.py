@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -99,16 +98,11 @@ class Workspace:
         return self.paths.sqlite(self.settings.logs.sqlite_path)
 
     # -- shared resources ---------------------------------------------------------
-    @cached_property
-    def db(self) -> sqlite3.Connection:
-        """The workspace SQLite connection for small shared tables (audit, checkpoints)."""
-        conn = connect(self.sqlite_path, busy_timeout=self.settings.logs.busy_timeout)
-        self._closers.append(conn)
-        return conn
-
-    @cached_property
+    @_built_once
     def audit(self) -> AuditLog:
-        return AuditLog(self.db)
+        """The audit log in storeroom.db; it owns its connection and closes it safely."""
+        conn = connect(self.sqlite_path, busy_timeout=self.settings.logs.busy_timeout)
+        return self._track(AuditLog(conn))
 
     # -- concerns (built on first use) --------------------------------------------
     @_built_once

@@ -164,7 +164,7 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
             for item in items:
                 for (_, key, _), value in zip(COLUMNS, cells(item), strict=True):
                     if table.get_cell(item.id, key) != value:
-                        table.update_cell(item.id, key, value)
+                        table.update_cell(item.id, key, value, update_width=True)
             return
         table.clear()
         for item in items:

@@ -154,8 +154,10 @@ class SqliteEngine(Engine):
             self.db.conn.execute("ANALYZE")
 
     def close(self) -> None:
-        for conn in (self._reader, self.db.conn):
-            try:
-                conn.close()
-            except sqlite3.Error:
-                pass
+        # Under both locks: closing a connection another thread is using crashes sqlite3.
+        with self._wlock, self._rlock:  # the order _insert_rows takes them in
+            for conn in (self._reader, self.db.conn):
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass

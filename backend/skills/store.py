@@ -397,9 +397,11 @@ class SkillStore:
 
     def close(self) -> None:
         """Stop the background Redis writer and release files; safe to call twice."""
-        if self._audit_conn is not None:
-            self._audit_conn.close()
-            self._audit_conn = None
+        with self._audit_lock:  # not while a save is writing its audit row
+            if self._audit_log is not None:
+                self._audit_log.close()
+                self._audit_log = None
+                self._audit_conn = None
         if self._redis is not None:
             self._redis.close()
         self.catalogue.close()

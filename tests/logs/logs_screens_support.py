@@ -35,6 +35,9 @@ async def settle(pilot: Any, rounds: int = 3) -> None:
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    # Rows added in the last round resize the columns; let the table redraw its header
+    # with the new widths before the screenshot (under load that frame can lag).
+    await pilot.pause(0.1)
 
 
 async def wait_until(pilot: Any, check: Any, timeout: float = 5.0) -> None:

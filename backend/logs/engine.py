@@ -123,18 +123,24 @@ class Engine:
         where, params = sql.filter_where(flt, self.dialect, with_cursor=False) if flt else ("", [])
         return int(self._read(f"SELECT count(*) FROM run_logs{where}", params)[0][0])  # noqa: S608
 
-    def summaries(self, workflow_id: str | None = None,
-                  workflow_version: int | None = None, *, merge: bool = False) -> list[Summary]:
-        """Summaries per (workflow, version); ``merge`` folds versions into one per workflow."""
-        d = self.dialect
+    def _version_filter(self, workflow_id: str | None,
+                        workflow_version: int | None) -> tuple[list[str], list[Any]]:
+        """WHERE terms and parameters for an optional workflow and version."""
+        ph = self.dialect.ph
         where: list[str] = []
         params: list[Any] = []
         if workflow_id is not None:
-            where.append(f"workflow_id = {d.ph}")
+            where.append(f"workflow_id = {ph}")
             params.append(workflow_id)
         if workflow_version is not None:
-            where.append(f"workflow_version = {d.ph}")
+            where.append(f"workflow_version = {ph}")
             params.append(workflow_version)
+        return where, params
+
+    def summaries(self, workflow_id: str | None = None,
+                  workflow_version: int | None = None, *, merge: bool = False) -> list[Summary]:
+        """Summaries per (workflow, version); ``merge`` folds versions into one per workflow."""
+        where, params = self._version_filter(workflow_id, workflow_version)
         cond = (" WHERE " + " AND ".join(where)) if where else ""
         rows = self._read(
             "SELECT workflow_id, workflow_version, executions, successes, failures, timeouts, "  # noqa: S608
@@ -171,14 +177,7 @@ class Engine:
     def series(self, workflow_id: str | None, workflow_version: int | None = None,
                since: datetime | None = None) -> list[SeriesPoint]:
         d = self.dialect
-        where: list[str] = []
-        params: list[Any] = []
-        if workflow_id is not None:
-            where.append(f"workflow_id = {d.ph}")
-            params.append(workflow_id)
-        if workflow_version is not None:
-            where.append(f"workflow_version = {d.ph}")
-            params.append(workflow_version)
+        where, params = self._version_filter(workflow_id, workflow_version)
         if since is not None:
             where.append(f"hour >= {d.ph}")
             params.append(d.ts(since))

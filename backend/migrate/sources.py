@@ -77,16 +77,6 @@ class SqliteSource:
             last = rows[-1][0]
             yield [r[0] for r in rows], [r[1:] for r in rows]
 
-    @staticmethod
-    def _storage_form(values: tuple[Any, ...], json_at: list[int]) -> tuple[Any, ...]:
-        if not json_at:
-            return tuple(values)
-        out = list(values)
-        for i in json_at:
-            if out[i] is not None:
-                out[i] = compact_json(out[i])
-        return tuple(out)
-
     def close(self) -> None:
         self.conn.close()
 

@@ -43,6 +43,10 @@ class HealthProbe:
     name: str
     run: Callable[[], tuple[Status, str, dict[str, object]]]
     required: bool = True
+    # What a probe that misses the time budget means for this backend, and what then
+    # goes on working (a silent Redis cache degrades; a silent database is down).
+    when_silent: Status = Status.DOWN
+    silent_note: str = ""
 
 
 _executor = cf.ThreadPoolExecutor(max_workers=8, thread_name_prefix="health")
@@ -69,8 +73,9 @@ def run_checks(probes: list[HealthProbe], budget: float = 0.3) -> list[HealthChe
             results.append(future.result(timeout=max(0.0, remaining)))
         except cf.TimeoutError:
             results.append(HealthCheck(
-                probe.name, Status.DOWN, None,
-                f"no answer within {budget * 1000:.0f} ms (hung or unreachable)", probe.required))
+                probe.name, probe.when_silent, None,
+                f"no answer within {budget * 1000:.0f} ms (hung or unreachable){probe.silent_note}",
+                probe.required))
     return results
 
 

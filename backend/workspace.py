@@ -149,7 +149,9 @@ class Workspace:
             HealthProbe("sqlite", self._check_sqlite),
         ]
         if self.settings.redis.url:
-            probes.append(HealthProbe("redis", self._check_redis, required=False))
+            probes.append(HealthProbe("redis", self._check_redis, required=False,
+                                      when_silent=Status.DEGRADED,
+                                      silent_note="; serving from memory and disk"))
         probes.append(HealthProbe("skill index", self._check_index, required=False))
         if self.settings.postgres.dsn:
             probes.append(HealthProbe("postgres", self._check_postgres,

@@ -83,3 +83,21 @@ def test_missing_skills_folder_is_down(tmp_workspace) -> None:  # noqa: ANN001
     checks = by_name(tmp_workspace.health())
     assert checks["skill files"].status is Status.DOWN
     assert "storeroom init" in checks["skill files"].detail
+
+
+def test_a_probe_that_misses_the_budget_gets_its_silent_status() -> None:
+    from backend.health import HealthProbe, run_checks
+
+    def slow() -> tuple[Status, str, dict[str, object]]:
+        time.sleep(0.5)
+        return Status.OK, "too late", {}
+
+    start = time.perf_counter()
+    db, cache = run_checks([
+        HealthProbe("db", slow),
+        HealthProbe("cache", slow, required=False, when_silent=Status.DEGRADED,
+                    silent_note="; serving from memory and disk"),
+    ], budget=0.1)
+    assert time.perf_counter() - start < 0.3
+    assert db.status is Status.DOWN and db.latency_ms is None
+    assert cache.status is Status.DEGRADED and "memory and disk" in cache.detail

@@ -25,6 +25,7 @@ from .db.sqlite import connect
 from .errors import NotFound, StorageError
 from .events import EventBus
 from .health import HealthCheck, HealthProbe, Status, run_checks
+from .humanize import human_bytes
 from .paths import WorkspacePaths, resolve_workspace
 from .redact import mask_url
 from .templates import GITIGNORE, config_template
@@ -174,7 +175,7 @@ class Workspace:
                     size += entry.stat().st_size
         if not os.access(folder, os.W_OK):
             return Status.DEGRADED, f"{count} skills, folder is read-only", {"count": count, "bytes": size}
-        return Status.OK, f"{count} skills, {_human(size)}", {"count": count, "bytes": size}
+        return Status.OK, f"{count} skills, {human_bytes(size)}", {"count": count, "bytes": size}
 
     def _check_sqlite(self) -> tuple[Status, str, dict[str, object]]:
         path = self.sqlite_path
@@ -189,7 +190,7 @@ class Workspace:
         size = path.stat().st_size
         wal = path.with_name(path.name + "-wal")
         size += wal.stat().st_size if wal.exists() else 0
-        return Status.OK, f"{path.name}, {_human(size)}, journal {mode}", {"bytes": size}
+        return Status.OK, f"{path.name}, {human_bytes(size)}, journal {mode}", {"bytes": size}
 
     def _check_redis(self) -> tuple[Status, str, dict[str, object]]:
         from .redis_client import make_redis
@@ -221,7 +222,7 @@ class Workspace:
             size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
         finally:
             conn.close()
-        return Status.OK, f"{mask_url(cfg.dsn)}, PostgreSQL {version}, {_human(size)}", {"bytes": size}
+        return Status.OK, f"{mask_url(cfg.dsn)}, PostgreSQL {version}, {human_bytes(size)}", {"bytes": size}
 
     def _check_index(self) -> tuple[Status, str, dict[str, object]]:
         try:
@@ -252,14 +253,6 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"
-
-
-def _human(size: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GiB"  # pragma: no cover
 
 
 def _short(exc: BaseException) -> str:

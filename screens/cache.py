@@ -15,11 +15,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from backend.errors import BackendUnavailable
+from backend.humanize import human_bytes
 from backend.skills.results import TIERS, KeyPage, RedisState, TierStats
 from tui.workers import run_backend
 
 from .cache_panels import RatioHistory, format_micros, redis_summary, tier_table
-from .skill_widgets import ConfirmScreen, Latest, ScreenActions, human_bytes, human_ttl
+from .skill_widgets import ConfirmScreen, Latest, ScreenActions, human_ttl
 
 SAMPLE_EVERY = 3.0  # seconds between stats samples
 KEYS_PER_PAGE = 100

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from rich.table import Table
 from rich.text import Text
 
+from backend.humanize import human_bytes
 from backend.skills.results import TIERS, RedisState, TierStats
-
-from .skill_widgets import human_bytes
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 HISTORY = 60  # samples kept per tier (3 minutes at the default 3 s interval)

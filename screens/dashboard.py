@@ -14,21 +14,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from backend.events import Event
 from backend.health import HealthCheck, Status, overall
+from backend.humanize import human_bytes
 from backend.summary import ActivityItem, Fact, recent_activity, workspace_summary
 from tui.workers import run_backend
 
 STATUS_STYLE = {Status.OK: "bold green", Status.DEGRADED: "bold yellow", Status.DOWN: "bold red"}
-
-
-def _human(size: int | None) -> str:
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return ""
 
 
 class DashboardScreen(Screen):
@@ -106,7 +96,7 @@ class DashboardScreen(Screen):
         table.clear()
         for fact in facts:
             count = f"{fact.value:,}" if fact.value is not None else "—"
-            table.add_row(fact.label, count, _human(fact.size), fact.note)
+            table.add_row(fact.label, count, human_bytes(fact.size, missing=""), fact.note)
         feed = self.query_one("#activity", DataTable)
         feed.clear()
         for item in activity:

@@ -56,18 +56,6 @@ def merge_with_markers(mine: str, theirs: str) -> tuple[str, int]:
     return "\n".join(out) + "\n", conflicts
 
 
-def human_bytes(size: float | None) -> str:
-    """1536 -> '1.5 KiB'; None -> '—'."""
-    if size is None:
-        return "—"
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return "—"  # pragma: no cover
-
-
 def human_ttl(seconds: float | None) -> str:
     """Redis TTL for people: -1 'no expiry', -2 'gone', else '7d', '3h 5m', '42s'.
 

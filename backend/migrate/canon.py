@@ -107,8 +107,23 @@ def _big_int(text: str) -> int | str:
 _exact_ints = json.JSONDecoder(object_hook=_pg_object, parse_float=_pg_number, parse_int=_big_int)
 
 
+try:  # the C accelerator (setup.py); None from it means "let the reference decide"
+    from ._jsonb import pg_json_text as _native_pg_json_text
+except ImportError:  # pragma: no cover - built without a C compiler
+    _native_pg_json_text = None
+
+
 def pg_json_text(text: str) -> str:
-    """``text::jsonb::text`` computed in Python."""
+    """``text::jsonb::text``, in C where built (see _jsonb.c), else :func:`pg_json_text_py`."""
+    if _native_pg_json_text is not None:
+        out = _native_pg_json_text(text)
+        if out is not None:
+            return out
+    return pg_json_text_py(text)
+
+
+def pg_json_text_py(text: str) -> str:
+    """``text::jsonb::text`` computed in Python: the reference."""
     try:
         out = _encoder.encode(_decoder.decode(text))
     except ValueError:  # an integer past Python's int-string limit (or not JSON at all)

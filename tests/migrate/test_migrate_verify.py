@@ -3,13 +3,15 @@ JSON text computed in Python equals PostgreSQL's jsonb text."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import psycopg
 import pytest
 from migrate_fixtures import pg_ep, sqlite_ep
 
-from backend.migrate.canon import compact_json, pg_json_text
+from backend.migrate import canon
+from backend.migrate.canon import compact_json, pg_json_text, pg_json_text_py
 from backend.migrate.copy import run_copy
 from backend.migrate.tables import TABLES
 from backend.migrate.verify import verify
@@ -66,7 +68,60 @@ TRICKY = [
 def test_python_jsonb_text_matches_postgresql(postgres_dsn: str, text: str) -> None:
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         expected = conn.execute("SELECT %s::jsonb::text", (text,)).fetchone()[0]
-        assert pg_json_text(text) == expected
+        assert pg_json_text(text) == expected  # the C accelerator where it applies
+        assert pg_json_text_py(text) == expected  # the Python reference
         # and the compact form stored back in SQLite means the same jsonb
         again = conn.execute("SELECT %s::jsonb::text", (compact_json(expected),)).fetchone()[0]
         assert again == expected
+
+
+def _random_json(rng: random.Random, depth: int = 0) -> str:
+    """JSON text in many spellings: whitespace, escapes, duplicate keys, number forms."""
+    pick = rng.random()
+    if depth < 4 and pick < 0.3:
+        keys = [rng.choice(["a", "b", "aa", "é", "", r"k\n", r"\u00e9", "zz", "ab", r"\"x"])
+                for _ in range(rng.randrange(6))]
+        members = [f'"{k}"{rng.choice(["", " "])}:{_random_json(rng, depth + 1)}' for k in keys]
+        return "{" + rng.choice([",", ", ", " ,\n"]).join(members) + "}"
+    if depth < 4 and pick < 0.5:
+        return "[" + ",".join(_random_json(rng, depth + 1) for _ in range(rng.randrange(5))) + "]"
+    if pick < 0.75:
+        sign = rng.choice(["", "-"])
+        whole = rng.choice(["0", "1", "12", "907", "10000000000000000000000"])
+        frac = rng.choice(["", ".0", ".5", ".50", ".000", ".0012", ".30000000000000004"])
+        exp = rng.choice(["", "", "e5", "E-3", "e+2", "e-12", "E0", "e22"])
+        return sign + whole + frac + exp
+    if pick < 0.9:
+        parts = ["plain", r"\t", r"\n", r"\u001f", r"\u00e9", "é", r"\/", r"\\", r"\"",
+                 r"\u2028", r"\ud83d\ude00", "😀"]
+        return '"' + "".join(rng.choice(parts) for _ in range(rng.randrange(4))) + '"'
+    return rng.choice(["true", "false", "null", " null "])
+
+
+def test_native_jsonb_text_is_built() -> None:
+    if canon._native_pg_json_text is None:
+        pytest.skip("the C accelerator backend/migrate/_jsonb.c is not built: install gcc and "
+                    "the Python headers (apt install gcc python3-dev), then `make setup`")
+
+
+def test_native_jsonb_text_equals_the_python_reference() -> None:
+    if canon._native_pg_json_text is None:
+        pytest.skip("the C accelerator is not built (see test_native_jsonb_text_is_built)")
+    rng = random.Random(5)
+    handled = 0
+    for _ in range(5000):
+        text = _random_json(rng)
+        native = canon._native_pg_json_text(text)
+        if native is not None:
+            handled += 1
+            assert native == pg_json_text_py(text), text
+    assert handled > 4000  # the accelerator really takes the common case
+
+
+def test_random_json_texts_match_postgresql(postgres_dsn: str) -> None:
+    rng = random.Random(11)
+    texts = [_random_json(rng) for _ in range(300)]
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        for text in texts:
+            expected = conn.execute("SELECT %s::jsonb::text", (text,)).fetchone()[0]
+            assert pg_json_text(text) == expected, text

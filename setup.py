@@ -1,10 +1,16 @@
-"""Build the optional C accelerator (metadata lives in pyproject.toml).
+"""Build the optional C accelerators of the migration (metadata lives in pyproject.toml).
 
 ``optional=True``: without a C compiler the install still succeeds and the pure-Python
-reference in ``backend/migrate/canon.py`` is used (same results, slower).
+paths are used (same results, slower): ``canon.pg_json_text_py`` and psycopg's COPY rows.
 """
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("backend.migrate._jsonb", ["backend/migrate/_jsonb.c"],
-                             optional=True, extra_compile_args=["-O2"])])
+_FLAGS = ["-O2"]
+
+setup(ext_modules=[
+    Extension("backend.migrate._jsonb", ["backend/migrate/_jsonb.c"], optional=True,
+              extra_compile_args=_FLAGS),
+    Extension("backend.migrate._pgcopy", ["backend/migrate/_pgcopy.c"], optional=True,
+              extra_compile_args=_FLAGS),
+])

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BackendUnavailable
+from . import wire
 from .control import Checkpoint, Quarantined
 from .endpoints import Endpoint
 from .prefetch import ReadAhead
 from .progress import ProgressCallback, Tracker
 from .sources import PgSource, SqliteSource, row_id
 from .tables import Table
-from .target_pg import PgTarget
+from .target_pg import Item, PgTarget
 from .target_sqlite import SqliteTarget
 from .values import BadValue, row_converter
 
@@ -175,27 +176,53 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
     if cp.done:
         return False
     convert = _converter(source.kind, target.kind, table)
+    encoder = wire.batch_encoder(table) if target.kind == "postgres" else None
     after = cp.last_key  # read here: the writer below moves cp.last_key on
 
-    def prepared() -> Iterator[tuple[Any, list[Any], list[Quarantined]]]:
+    def quarantine(key: Any, row: tuple[Any, ...], exc: BadValue) -> Quarantined:
+        return Quarantined(table.name, key, row_id(table, row), exc.column, exc.category,
+                           exc.reason, _excerpt(table, row, exc.column))
+
+    def prepared() -> Iterator[tuple[Any, list[Item], list[Quarantined], list[bytes] | None]]:
         for keys, rows in source.batches(table, after, batch_rows):
-            items, bad = [], []
-            for key, row in zip(keys, rows, strict=True):
+            items: list[Item] = []
+            bad: list[Quarantined] = []
+            if encoder is None:
+                for key, row in zip(keys, rows, strict=True):
+                    try:
+                        items.append((key, row, convert(row)))
+                    except BadValue as exc:
+                        bad.append(quarantine(key, row, exc))
+                yield keys[-1], items, bad, None
+                continue
+            # C encodes the plainly valid rows; the rest are converted (or quarantined)
+            # by the same Python checks as always.
+            taken, slow = encoder.encode_raw(rows)
+            if not slow:
+                yield keys[-1], [(k, r, None) for k, r in zip(keys, rows, strict=True)], bad, [taken]
+                continue
+            converted = []
+            left = set(slow)
+            for i, (key, row) in enumerate(zip(keys, rows, strict=True)):
+                if i not in left:
+                    items.append((key, row, None))
+                    continue
                 try:
-                    items.append((key, row, convert(row)))
+                    values = convert(row)
                 except BadValue as exc:
-                    bad.append(Quarantined(table.name, key, row_id(table, row), exc.column,
-                                           exc.category, exc.reason,
-                                           _excerpt(table, row, exc.column)))
-            yield keys[-1], items, bad
+                    bad.append(quarantine(key, row, exc))
+                    continue
+                items.append((key, row, values))
+                converted.append(values)
+            yield keys[-1], items, bad, [taken, encoder.encode_converted(converted)]
 
     # The next batches are read and converted while this one is written (see prefetch).
     with ReadAhead(prepared()) as batches:
-        for last_key, items, bad in batches:
+        for last_key, items, bad, data in batches:
             cp.last_key = last_key
             cp.rows_copied += len(items)
             cp.rows_quarantined += len(bad)
-            refused = target.write_batch(table, items, bad, cp)
+            refused = target.write_batch(table, items, bad, cp, data=data)
             tracker.advance(table.name, len(items) - len(refused), len(bad) + len(refused))
             if cancel.is_set():
                 return True

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import Conflict
 from ..logs.schema import TABLES
+from . import wire
 from .control import (
     CHECKPOINTS,
     CONTROL_TABLES,
@@ -176,36 +177,48 @@ class PgTarget:
                 for row in rows:
                     copy.write_row(row)
 
+    def _copy_stream(self, table: Table, data: bytes) -> None:
+        with self.conn.cursor() as cur:
+            cols = ", ".join(table.column_names)
+            with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(data)
+
     def write_batch(self, table: Table, items: list[Item], bad: list[Quarantined],
-                    cp: Checkpoint) -> list[Quarantined]:
-        """Commit ``items`` with ``cp``; rows PostgreSQL refuses are quarantined (returned)."""
+                    cp: Checkpoint, data: list[bytes] | None = None) -> list[Quarantined]:
+        """Commit ``items`` with ``cp``; rows PostgreSQL refuses are quarantined (returned).
+
+        ``data``: the batch already encoded as binary COPY rows (``wire``); items then
+        carry converted values only for the rows Python converted (None for the rest).
+        """
         import psycopg
 
         try:
-            self._commit(table, [i[2] for i in items], bad, cp)
+            with self.conn.transaction():
+                if data is not None:
+                    self._copy_stream(table, wire.stream(data))
+                elif items:
+                    self._copy(table, [i[2] for i in items])
+                self._record(bad, cp)
             return []
         except (psycopg.errors.DataError, psycopg.errors.IntegrityError):
             pass  # find the refused rows one by one, below
+        encoder = wire.batch_encoder(table) if data is not None else None
         refused: list[Quarantined] = []
         with self.conn.transaction():
             for key, raw, values in items:
                 rid = row_id(table, raw)
                 try:
                     with self.conn.transaction():  # a savepoint per row
-                        self._copy(table, [values])
+                        if encoder is not None:
+                            self._copy_stream(table, wire.stream([encoder.encode_item(raw, values)]))
+                        else:
+                            self._copy(table, [values])
                 except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
                     refused.append(_refusal(table, key, rid, exc))
             cp.rows_copied -= len(refused)
             cp.rows_quarantined += len(refused)
             self._record(bad + refused, cp)
         return refused
-
-    def _commit(self, table: Table, rows: list[list[Any]], bad: list[Quarantined],
-                cp: Checkpoint) -> None:
-        with self.conn.transaction():
-            if rows:
-                self._copy(table, rows)
-            self._record(bad, cp)
 
     def _record(self, bad: list[Quarantined], cp: Checkpoint) -> None:
         with self.conn.cursor() as cur:

@@ -83,7 +83,8 @@ class SqliteTarget:
         return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) VALUES ({marks})"  # noqa: S608
 
     def write_batch(self, table: Table, items: list[Item], bad: list[Quarantined],
-                    cp: Checkpoint) -> list[Quarantined]:
+                    cp: Checkpoint, data: list[bytes] | None = None) -> list[Quarantined]:
+        """Insert ``items`` with ``cp`` in one transaction (``data``: PostgreSQL's only)."""
         sql = self._insert_sql(table)
         refused: list[Quarantined] = []
         self.conn.execute("BEGIN IMMEDIATE")

@@ -14,6 +14,7 @@ instead of failing the whole fetch. JSON columns are selected through
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ CATEGORIES: dict[str, str] = {
 _INT_RANGE = {"int": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
 _NUL = b"\x00"
 _INVALID_JSON_MARK = b"!"  # never the first byte of valid JSON
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # \u0000 after an even run of backslashes
 
 
 class BadValue(ValueError):
@@ -118,7 +120,7 @@ def json_bytes(v: Any, col: str) -> bytes:
             v.decode()
         except UnicodeDecodeError as exc:
             raise BadValue(col, "invalid_utf8", f"invalid UTF-8 at byte {exc.start}") from None
-    if b"\\u0000" in v:
+    if b"\\u0000" in v and _JSON_NUL.search(v):  # an escaped backslash before u0000 is text
         raise BadValue(col, "nul_json", "\\u0000 escape in JSON (PostgreSQL jsonb refuses it)")
     if b"\\ud" in v or b"\\uD" in v:
         _deep_json_check(v.decode(), col)

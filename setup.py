@@ -9,7 +9,7 @@ from setuptools import Extension, setup
 _FLAGS = ["-O2"]
 
 setup(ext_modules=[
-    Extension("backend.migrate._jsonb", ["backend/migrate/_jsonb.c"], optional=True,
+    Extension("backend.migrate._canon", ["backend/migrate/_canon.c"], optional=True,
               extra_compile_args=_FLAGS),
     Extension("backend.migrate._pgcopy", ["backend/migrate/_pgcopy.c"], optional=True,
               extra_compile_args=_FLAGS),

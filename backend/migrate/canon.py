@@ -108,13 +108,13 @@ _exact_ints = json.JSONDecoder(object_hook=_pg_object, parse_float=_pg_number, p
 
 
 try:  # the C accelerator (setup.py); None from it means "let the reference decide"
-    from ._jsonb import pg_json_text as _native_pg_json_text
+    from ._canon import pg_json_text as _native_pg_json_text
 except ImportError:  # pragma: no cover - built without a C compiler
     _native_pg_json_text = None
 
 
 def pg_json_text(text: str) -> str:
-    """``text::jsonb::text``, in C where built (see _jsonb.c), else :func:`pg_json_text_py`."""
+    """``text::jsonb::text``, in C where built (see _canon.c), else :func:`pg_json_text_py`."""
     if _native_pg_json_text is not None:
         out = _native_pg_json_text(text)
         if out is not None:

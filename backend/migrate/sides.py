@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from .canon import column_texts_fn, pg_column_text, pg_hash_sql, pg_row_text, row_hash, row_text_fn
-from .tables import Table
+from .tables import Table, column_kinds
+
+try:  # the C accelerator (setup.py); without it the aggregate below does the same in Python
+    from . import _canon
+except ImportError:  # pragma: no cover - built without a C compiler
+    _canon = None  # type: ignore[assignment]
 
 _TEXTUAL = {"text", "uuid", "timestamptz", "jsonb"}
 
@@ -52,9 +57,6 @@ class SqliteSide:
         """(rows, hash); ``exclude`` / ``only`` hold rowids (quarantined source rows)."""
         if not self.has_table(table):
             return 0, 0
-        name = f"sr_hash_{table.name}"
-        agg = type(name, (_Aggregate,), {"row_text": staticmethod(row_text_fn(table))})
-        self.conn.create_aggregate(name, len(table.columns), agg)
         if only is not None:
             where, args = ["rowid IN (SELECT value FROM json_each(?))"], [json.dumps(only)]
         else:
@@ -65,9 +67,25 @@ class SqliteSide:
         # Text goes in as bytes: a row with invalid UTF-8 still hashes (it is subtracted).
         cols = ", ".join(f"CAST({c.name} AS BLOB)" if c.type in _TEXTUAL else c.name
                          for c in table.columns)
+        if _canon is not None:
+            return self._native_hash(table, cols, " AND ".join(where), args)
+        name = f"sr_hash_{table.name}"
+        agg = type(name, (_Aggregate,), {"row_text": staticmethod(row_text_fn(table))})
+        self.conn.create_aggregate(name, len(table.columns), agg)
         sql = f"SELECT {name}({cols}) FROM {table.name} WHERE {' AND '.join(where)}"  # noqa: S608
         count, total = self.conn.execute(sql, args).fetchone()[0].split(":")
         return int(count), int(total)
+
+    def _native_hash(self, table: Table, cols: str, where: str, args: list[Any]) -> tuple[int, int]:
+        """The same sum, rows hashed in C in batches; unusual rows by the Python reference."""
+        kinds, row_text = column_kinds(table), row_text_fn(table)
+        cur = self.conn.execute(f"SELECT {cols} FROM {table.name} WHERE {where}", args)  # noqa: S608
+        count = total = 0
+        while rows := cur.fetchmany(2000):
+            n, part, slow = _canon.hash_rows(rows, kinds)
+            count += n + len(slow)
+            total += part + sum(row_hash(row_text(rows[i])) for i in slow)
+        return count, total
 
     def rowid_bounds(self, table: Table) -> tuple[int, int]:
         lo, hi = self.conn.execute(f"SELECT min(rowid), max(rowid) FROM {table.name}").fetchone()  # noqa: S608

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..logs.schema import PG_TYPES, TABLES, TABLES_BY_NAME, Column, Table
 
-__all__ = ["TABLES", "Column", "Table", "copy_types", "pg_table_ddl", "pg_finish_ddl",
+__all__ = ["TABLES", "Column", "Table", "column_kinds", "copy_types", "pg_table_ddl", "pg_finish_ddl",
            "select_tables", "identity_column", "PG_TYPES"]
 
 # psycopg's names for the binary COPY dumpers (``copy.set_types``).
@@ -30,6 +30,16 @@ def select_tables(names: list[str] | None = None) -> tuple[Table, ...]:
         raise ValidationError(f"unknown table(s) {', '.join(unknown)}",
                               hint=f"Choose among: {', '.join(TABLES_BY_NAME)}.")
     return tuple(TABLES_BY_NAME[n] for n in names)
+
+
+# One byte per column for the C accelerators (_pgcopy.c, _canon.c).
+_KINDS = {"uuid": "u", "text": "t", "int": "i", "bigint": "b", "float": "f", "bytes": "y",
+          "timestamptz": "s", "jsonb": "j"}
+
+
+def column_kinds(table: Table) -> bytes:
+    """The columns' logical types as the C accelerators spell them."""
+    return "".join(_KINDS[c.type] for c in table.columns).encode()
 
 
 def copy_types(table: Table) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .tables import Table
+from .tables import Table, column_kinds
 
 try:
     from . import _pgcopy
@@ -22,8 +22,6 @@ except ImportError:  # pragma: no cover - built without a C compiler
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
-_KINDS = {"uuid": "u", "text": "t", "int": "i", "bigint": "b", "float": "f", "bytes": "y",
-          "timestamptz": "s", "jsonb": "j"}
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -68,7 +66,7 @@ def batch_encoder(table: Table) -> BatchEncoder | None:
     if _pgcopy is None:
         return None
     return BatchEncoder(
-        kinds="".join(_KINDS[c.type] for c in table.columns).encode(),
+        kinds=column_kinds(table),
         not_null="".join("1" if c.not_null else "0" for c in table.columns).encode(),
         timestamp_columns=tuple(i for i, c in enumerate(table.columns) if c.type == "timestamptz"))
 

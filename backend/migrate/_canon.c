@@ -1,6 +1,9 @@
 /*
- * backend.migrate._jsonb: JSON text -> the text PostgreSQL prints for it as jsonb
- * (`text::jsonb::text`), in C, for the source side of a migration's verification.
+ * backend.migrate._canon: the source side of a migration's verification, in C.
+ *
+ * pg_json_text: JSON text -> the text PostgreSQL prints for it as jsonb
+ * (`text::jsonb::text`). hash_rows: canon.row_text + canon.row_hash over a batch of
+ * stored SQLite rows, leaving any row with an unusual value to Python.
  *
  * The pure-Python canon.pg_json_text is the reference; this module only speeds up the
  * common case. Anything unusual (invalid JSON or UTF-8, NaN, \u0000, surrogate escapes,
@@ -14,6 +17,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_DEPTH 256
@@ -456,6 +461,28 @@ static int parse_value(Parser *ps) {
     return rc;
 }
 
+/* Canonicalise data[0:size] into ps->out (buffers kept for reuse); 0 if taken. */
+static int canon_into(Parser *ps, const char *data, size_t size) {
+    ps->p = (const unsigned char *)data;
+    ps->end = ps->p + size;
+    ps->out.len = ps->keys.len = ps->tmp.len = ps->str.len = 0;
+    ps->depth = 0;
+    if (buf_reserve(&ps->out, size + 64))
+        return -1;
+    skip_ws(ps);
+    if (parse_value(ps))
+        return -1;
+    skip_ws(ps);
+    return ps->p == ps->end ? 0 : -1;
+}
+
+static void parser_free(Parser *ps) {
+    free(ps->out.data);
+    free(ps->keys.data);
+    free(ps->tmp.data);
+    free(ps->str.data);
+}
+
 static PyObject *pg_json_text(PyObject *self, PyObject *arg) {
     const char *data;
     Py_ssize_t size;
@@ -472,19 +499,11 @@ static PyObject *pg_json_text(PyObject *self, PyObject *arg) {
         PyErr_SetString(PyExc_TypeError, "pg_json_text() takes str or bytes");
         return NULL;
     }
-    Parser ps = {(const unsigned char *)data, (const unsigned char *)data + size};
+    Parser ps = {0};
     PyObject *result = NULL;
-    if (buf_reserve(&ps.out, (size_t)size + 64) == 0) {
-        skip_ws(&ps);
-        int rc = parse_value(&ps);
-        skip_ws(&ps);
-        if (rc == 0 && ps.p == ps.end)
-            result = PyUnicode_DecodeUTF8(ps.out.data, (Py_ssize_t)ps.out.len, "strict");
-    }
-    free(ps.out.data);
-    free(ps.keys.data);
-    free(ps.tmp.data);
-    free(ps.str.data);
+    if (canon_into(&ps, data, (size_t)size) == 0)
+        result = PyUnicode_DecodeUTF8(ps.out.data, (Py_ssize_t)ps.out.len, "strict");
+    parser_free(&ps);
     if (!result) {
         if (PyErr_Occurred() && PyErr_ExceptionMatches(PyExc_MemoryError))
             return NULL;
@@ -494,14 +513,262 @@ static PyObject *pg_json_text(PyObject *self, PyObject *arg) {
     return result;
 }
 
+/* ---- MD5 (RFC 1321), for the per-row hash ------------------------------------------ */
+
+typedef struct {
+    uint32_t a, b, c, d;
+    uint64_t bytes;
+    unsigned char block[64];
+    size_t fill;
+} Md5;
+
+static const uint32_t MD5_K[64] = {
+    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
+    0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
+    0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
+    0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
+    0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+    0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
+static const unsigned char MD5_R[64] = {7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+                                        5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20,
+                                        4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+                                        6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21};
+
+static void md5_init(Md5 *m) {
+    m->a = 0x67452301;
+    m->b = 0xefcdab89;
+    m->c = 0x98badcfe;
+    m->d = 0x10325476;
+    m->bytes = 0;
+    m->fill = 0;
+}
+
+static void md5_block(Md5 *m, const unsigned char *p) {
+    uint32_t w[16];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[i * 4] | (uint32_t)p[i * 4 + 1] << 8 | (uint32_t)p[i * 4 + 2] << 16 |
+               (uint32_t)p[i * 4 + 3] << 24;
+    uint32_t a = m->a, b = m->b, c = m->c, d = m->d;
+    for (int i = 0; i < 64; i++) {
+        uint32_t f;
+        int g;
+        if (i < 16) {
+            f = (b & c) | (~b & d);
+            g = i;
+        } else if (i < 32) {
+            f = (d & b) | (~d & c);
+            g = (5 * i + 1) & 15;
+        } else if (i < 48) {
+            f = b ^ c ^ d;
+            g = (3 * i + 5) & 15;
+        } else {
+            f = c ^ (b | ~d);
+            g = (7 * i) & 15;
+        }
+        uint32_t t = d;
+        d = c;
+        c = b;
+        uint32_t x = a + f + MD5_K[i] + w[g];
+        b = b + ((x << MD5_R[i]) | (x >> (32 - MD5_R[i])));
+        a = t;
+    }
+    m->a += a;
+    m->b += b;
+    m->c += c;
+    m->d += d;
+}
+
+static void md5_update(Md5 *m, const unsigned char *p, size_t n) {
+    m->bytes += n;
+    if (m->fill) {
+        size_t take = 64 - m->fill < n ? 64 - m->fill : n;
+        memcpy(m->block + m->fill, p, take);
+        m->fill += take;
+        p += take;
+        n -= take;
+        if (m->fill < 64)
+            return;
+        md5_block(m, m->block);
+        m->fill = 0;
+    }
+    for (; n >= 64; p += 64, n -= 64)
+        md5_block(m, p);
+    memcpy(m->block, p, n);
+    m->fill = n;
+}
+
+/* The first 8 bytes of the digest, big-endian, as a signed integer (canon.row_hash). */
+static int64_t md5_head(Md5 *m) {
+    uint64_t bits = m->bytes * 8;
+    unsigned char pad = 0x80, zero = 0;
+    md5_update(m, &pad, 1);
+    while (m->fill != 56)
+        md5_update(m, &zero, 1);
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)(bits >> (8 * i));
+    md5_update(m, len, 8);
+    uint32_t words[2] = {m->a, m->b};
+    uint64_t head = 0;
+    for (int w = 0; w < 2; w++)
+        for (int i = 0; i < 4; i++)
+            head = head << 8 | ((words[w] >> (8 * i)) & 0xFF);
+    return (int64_t)head;
+}
+
+/* ---- the canonical text of a stored SQLite row, hashed ----------------------------- */
+
+static int is_lower_uuid(const unsigned char *s, size_t n) {
+    if (n != 36)
+        return 0;
+    for (size_t i = 0; i < 36; i++) {
+        unsigned char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return 0;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Feed one column's canonical text ("v" + text, or "n"); 0 if Python must decide. */
+static int feed_value(Md5 *m, Parser *ps, char kind, PyObject *v) {
+    static const char hex[] = "0123456789abcdef";
+    if (v == Py_None) {
+        md5_update(m, (const unsigned char *)"n", 1);
+        return 1;
+    }
+    const unsigned char *s = NULL;
+    size_t n = 0;
+    if (PyBytes_CheckExact(v)) {
+        s = (const unsigned char *)PyBytes_AS_STRING(v);
+        n = (size_t)PyBytes_GET_SIZE(v);
+    }
+    switch (kind) {
+    case 'u':
+        if (!s || !is_lower_uuid(s, n))
+            return 0;
+        break;
+    case 't':
+        if (!s)
+            return 0;
+        break;
+    case 's':
+        if (!s || n != 32 || s[10] != 'T' || memcmp(s + 26, "+00:00", 6))
+            return 0;
+        break;
+    case 'j':
+        if (!s || canon_into(ps, (const char *)s, n))
+            return 0;
+        s = (const unsigned char *)ps->out.data;
+        n = ps->out.len;
+        break;
+    case 'i':
+    case 'b': {
+        if (!PyLong_CheckExact(v))
+            return 0;
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (overflow || (x == -1 && PyErr_Occurred())) {
+            PyErr_Clear();
+            return 0;
+        }
+        char text[24];
+        int len = snprintf(text, sizeof text, "%lld", x);
+        md5_update(m, (const unsigned char *)"v", 1);
+        md5_update(m, (const unsigned char *)text, (size_t)len);
+        return 1;
+    }
+    case 'y': {
+        if (!s)
+            return 0;
+        md5_update(m, (const unsigned char *)"v", 1);
+        for (size_t i = 0; i < n; i++) {
+            unsigned char pair[2] = {(unsigned char)hex[s[i] >> 4], (unsigned char)hex[s[i] & 15]};
+            md5_update(m, pair, 2);
+        }
+        return 1;
+    }
+    default: /* floats and the rest: Python */
+        return 0;
+    }
+    md5_update(m, (const unsigned char *)"v", 1);
+    md5_update(m, s, n);
+    return 1;
+}
+
+static PyObject *hash_rows(PyObject *self, PyObject *args) {
+    PyObject *rows;
+    const char *kinds;
+    Py_ssize_t ncols;
+    if (!PyArg_ParseTuple(args, "O!y#", &PyList_Type, &rows, &kinds, &ncols))
+        return NULL;
+    PyObject *slow = PyList_New(0);
+    if (!slow)
+        return NULL;
+    Parser ps = {0};
+    __int128 total = 0;
+    Py_ssize_t count = 0, nrows = PyList_GET_SIZE(rows);
+    for (Py_ssize_t r = 0; r < nrows; r++) {
+        PyObject *row = PyList_GET_ITEM(rows, r);
+        if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != ncols) {
+            PyErr_SetString(PyExc_ValueError, "each row must be a tuple with one value per column");
+            goto fail;
+        }
+        Md5 m;
+        md5_init(&m);
+        int ok = 1;
+        for (Py_ssize_t c = 0; c < ncols && ok; c++) {
+            if (c)
+                md5_update(&m, (const unsigned char *)"\x1f", 1);
+            ok = feed_value(&m, &ps, kinds[c], PyTuple_GET_ITEM(row, c));
+        }
+        if (PyErr_Occurred())
+            goto fail;
+        if (ok) {
+            total += md5_head(&m);
+            count++;
+        } else {
+            PyObject *index = PyLong_FromSsize_t(r);
+            if (!index || PyList_Append(slow, index)) {
+                Py_XDECREF(index);
+                goto fail;
+            }
+            Py_DECREF(index);
+        }
+    }
+    parser_free(&ps);
+    unsigned char raw[16];
+    for (int i = 0; i < 16; i++)
+        raw[i] = (unsigned char)((unsigned __int128)total >> (8 * i));
+    PyObject *sum = _PyLong_FromByteArray(raw, 16, 1, 1);
+    if (!sum) {
+        Py_DECREF(slow);
+        return NULL;
+    }
+    return Py_BuildValue("(nNN)", count, sum, slow);
+fail:
+    parser_free(&ps);
+    Py_DECREF(slow);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"pg_json_text", pg_json_text, METH_O,
      "JSON text (str or bytes) -> str as PostgreSQL prints it as jsonb; None when the "
      "Python reference must decide (invalid or unusual input)."},
+    {"hash_rows", hash_rows, METH_VARARGS,
+     "hash_rows(rows, kinds) -> (rows hashed, sum of their canon.row_hash values, indexes of "
+     "the rows left to Python). kinds: one byte per column (u t i b f y s j)."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_jsonb",
-                                    "jsonb's printed form of JSON text, in C.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_canon",
+                                    "Canonical row text and hashes for verification, in C.", -1,
+                                    methods};
 
-PyMODINIT_FUNC PyInit__jsonb(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__canon(void) { return PyModule_Create(&module); }

@@ -33,6 +33,8 @@ SCHEMA = [
     CREATE INDEX IF NOT EXISTS audit_target ON audit (target, at)
     """,
 ]
+INSERT_SQL = ("INSERT INTO audit (at, actor, action, target, before_hash, after_hash, detail)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,14 @@ class AuditEntry:
     before_hash: str | None
     after_hash: str | None
     detail: dict[str, Any] | None
+
+
+def entry_values(action: str, target: str, before_hash: str | None, after_hash: str | None,
+                 detail: dict[str, Any] | None, actor: str | None) -> tuple:
+    """The parameters of :data:`INSERT_SQL` for one entry, stamped with the time now."""
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    return (at, actor or current_actor(), action, target, before_hash, after_hash,
+            json.dumps(detail, sort_keys=True) if detail is not None else None)
 
 
 def current_actor() -> str:
@@ -85,14 +95,9 @@ class AuditLog:
                after_hash: str | None = None, detail: dict[str, Any] | None = None,
                actor: str | None = None) -> None:
         """Record one change; ``detail`` must be JSON-serialisable."""
-        at = datetime.now(UTC).isoformat(timespec="microseconds")
+        values = entry_values(action, target, before_hash, after_hash, detail, actor)
         with self._lock:
-            self._open_conn().execute(
-                "INSERT INTO audit (at, actor, action, target, before_hash, after_hash, detail)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (at, actor or current_actor(), action, target, before_hash, after_hash,
-                 json.dumps(detail, sort_keys=True) if detail is not None else None),
-            )
+            self._open_conn().execute(INSERT_SQL, values)
 
     def query(self, *, target: str | None = None, target_prefix: str | None = None,
               limit: int = 100) -> list[AuditEntry]:

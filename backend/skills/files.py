@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
-import tempfile
 import time
+from collections.abc import Callable
 from typing import NamedTuple
 
 from .model import content_hash
@@ -82,25 +83,32 @@ def read_file(path: str, max_bytes: int) -> FileRead:
     Raises FileNotFoundError, TooLarge, or OSError.
     """
     checked = time.time_ns()
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, _READ_FLAGS)
     try:
-        st = os.fstat(fd)
-        if st.st_size > max_bytes:
-            raise TooLarge(st.st_size, max_bytes, st)
-        want = st.st_size + 1  # one more byte than expected: a growing file shows up
-        raw = os.read(fd, want)
-        if len(raw) == want:  # grew while we read: read on, still bounded by max_bytes
-            chunks = [raw]
-            remaining = max_bytes + 1 - len(raw)
-            while remaining > 0:
-                chunk = os.read(fd, min(remaining, 65536))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                remaining -= len(chunk)
-            raw = b"".join(chunks)
+        return _read_open(fd, max_bytes, checked)
     finally:
         os.close(fd)
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_open(fd: int, max_bytes: int, checked: int) -> FileRead:
+    st = os.fstat(fd)
+    if st.st_size > max_bytes:
+        raise TooLarge(st.st_size, max_bytes, st)
+    want = st.st_size + 1  # one more byte than expected: a growing file shows up
+    raw = os.read(fd, want)
+    if len(raw) == want:  # grew while we read: read on, still bounded by max_bytes
+        chunks = [raw]
+        remaining = max_bytes + 1 - len(raw)
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        raw = b"".join(chunks)
     if len(raw) > max_bytes:
         raise TooLarge(len(raw), max_bytes, st)
     if len(raw) != st.st_size:
@@ -110,15 +118,18 @@ def read_file(path: str, max_bytes: int) -> FileRead:
 
 
 def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None, *,
-                 sync_dir: bool = True) -> os.stat_result:
+                 sync_dir: bool = True, on_sync: Callable[[], object] | None = None) -> os.stat_result:
     """Durably replace ``folder/name`` with ``data``: unique temp file, write, fsync,
-    rename, fsync the folder. Returns the new file's stat. Readers see old or new, never half."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.tmp-{os.getpid()}-", dir=folder)
+    rename, fsync the folder. Returns the new file's stat. Readers see old or new, never half.
+    ``on_sync`` runs just before the fsync (work for another thread while this one waits)."""
+    fd, tmp = _create_temp(folder, name)
     try:
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+            if on_sync is not None:
+                on_sync()
             os.fsync(fd)
             st = os.fstat(fd)
         finally:
@@ -131,6 +142,23 @@ def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None,
     if sync_dir:
         fsync_dir(folder, dir_fd)
     return st
+
+
+_temp_serial = itertools.count()
+_TEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _create_temp(folder: str, name: str) -> tuple[int, str]:
+    """A new, exclusive ``.<name>.tmp-<pid>-<serial>`` (mode 0600, as mkstemp makes it,
+    at half its cost): O_EXCL guarantees it is ours; a clash (a leftover of an earlier
+    process with our pid) takes the next serial."""
+    for _ in range(10_000):
+        tmp = f"{folder}/.{name}.tmp-{os.getpid()}-{next(_temp_serial)}"
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", folder)
 
 
 def fsync_dir(folder: str, dir_fd: int | None = None) -> None:

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..audit import AuditLog, current_actor
+from ..audit import current_actor
 from ..db.sqlite import connect as sqlite_connect
 from ..errors import NotFound, ValidationError
 from . import writes
+from .audit_writer import AuditWriter
 from .catalogue import Catalogue, Row, check_file
 from .files import (
     TooLarge,
@@ -29,6 +28,7 @@ from .files import (
     is_racy,
     read_file,
 )
+from .helper import SaveHelper
 from .locks import WriteLocks
 from .memory import MemoryEntry, MemoryTier
 from .model import InvalidSkill, Skill, parse_skill_text, validate_id
@@ -78,12 +78,12 @@ class SkillStore:
         self._stats = Counters()
         self._valid_ids: set[str] = set()
         # Audit rows go on the store's own connection, opened on the first save (so a
-        # read-only workspace still reads). They are written before put/delete return:
-        # a WAL commit without fsync, so even a killed process keeps them.
-        self._audit_conn: sqlite3.Connection | None = None
-        self._audit_log: AuditLog | None = None
-        self._audit_lock = threading.Lock()
-        self._actor = current_actor()  # once: getpass costs more than the insert
+        # read-only workspace still reads), committed before put/delete return.
+        self._helper = SaveHelper()  # a save's side work, done while it waits on fsync
+        self._audit = AuditWriter(
+            lambda: sqlite_connect(ws.sqlite_path, busy_timeout=float(ws.settings.logs.busy_timeout)),
+            current_actor(),  # once: getpass costs more than the insert
+            self._audit_failed, self._helper)
         self._memc = self._stats.tiers["memory"]
         self.catalogue = Catalogue(self.folder, self.max_bytes, str(ws.paths.state / "skills-catalogue.json"),
                                    on_change=self._catalogue_changed)
@@ -288,22 +288,6 @@ class SkillStore:
         """Tell subscribers (outside the lock, so they may call back into the store)."""
         self.ws.events.emit("skill.saved", new.id, f"version {new.version}", version=new.version, hash=h)
 
-    def _audit(self, action: str, ident: str, before: str | None, after: str | None, detail: dict) -> None:
-        """Append the audit row; the file is already durable, so a failure here is
-        reported (event + log) rather than failing the save."""
-        target = f"skill:{ident}"
-        try:
-            with self._audit_lock:
-                if self._audit_log is None:
-                    self._audit_conn = sqlite_connect(
-                        self.ws.sqlite_path, busy_timeout=float(self.ws.settings.logs.busy_timeout))
-                    self._audit_log = AuditLog(self._audit_conn)
-                self._audit_log.append(action, target, before_hash=before, after_hash=after,
-                                       detail=detail, actor=self._actor)
-        except Exception:  # noqa: BLE001 - the save itself succeeded; say so, don't undo it
-            log.exception("writing the audit entry for %s failed", target)
-            self._audit_failed(target)
-
     def _audit_failed(self, target: str) -> None:
         self.ws.events.emit("audit.failed", target, "audit entry could not be written (see the log file)")
 
@@ -397,11 +381,8 @@ class SkillStore:
 
     def close(self) -> None:
         """Stop the background Redis writer and release files; safe to call twice."""
-        with self._audit_lock:  # not while a save is writing its audit row
-            if self._audit_log is not None:
-                self._audit_log.close()
-                self._audit_log = None
-                self._audit_conn = None
+        self._audit.close()  # waits for a save's open audit transaction
+        self._helper.close()
         if self._redis is not None:
             self._redis.close()
         self.catalogue.close()

@@ -1,9 +1,8 @@
 """The write path: read what is on disk under the lock, check ``expected``, write
-durably, then update the tiers, the catalogue and the audit queue."""
+durably, then update the tiers and the catalogue, and commit the audit row."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from dataclasses import dataclass
@@ -43,6 +42,9 @@ def read_current(store: SkillStore, ident: str) -> Current:
         return Current(None, None, str(exc), exc.token)
     except OSError as exc:
         raise io_error(exc, ident, "read") from None
+    entry = store._mem.peek(ident)
+    if entry is not None and entry.raw == read.raw:  # the bytes we parsed or wrote: same skill
+        return Current(read, entry.skill, None, read.hash)
     try:
         return Current(read, check_file(name, read), None, read.hash)
     except ValidationError as exc:
@@ -85,12 +87,10 @@ def put(store: SkillStore, skill: Skill, expected: Expected = None) -> Skill:
         check_expected(skill.id, cur, expected, skill)
         now = now_iso()
         if cur.skill is not None:
-            new = dataclasses.replace(skill, version=cur.skill.version + 1, updated_at=now,
-                                      created_at=cur.skill.created_at or skill.created_at or now)
+            new = skill.stamped(cur.skill.version + 1, cur.skill.created_at or skill.created_at or now, now)
         else:
             version = skill.version + 1 if cur.hash is not None else 1
-            new = dataclasses.replace(skill, version=version, updated_at=now,
-                                      created_at=skill.created_at or now)
+            new = skill.stamped(version, skill.created_at or now, now)
         h = write(store, new, cur, "skill.put")
     store._saved(new, h)
     return new
@@ -104,18 +104,24 @@ def write(store: SkillStore, new: Skill, cur: Current, action: str, detail: dict
                               where=new.id, hint="Shorten the code or raise skills.max_file_bytes.")
     h = content_hash(raw)
     name = new.id + ".json"
+    # The audit row is inserted on a helper thread while this one waits on the fsyncs,
+    # and committed only once the file is durable (see audit_writer).
+    audit = store._audit.begin(action, f"skill:{new.id}", cur.hash, h, {"version": new.version, **(detail or {})})
     try:
-        st = atomic_write(store.folder, name, raw, store._dir_fd)
-    except OSError as exc:
-        raise io_error(exc, new.id, "write") from None
-    fp = Fingerprint.of(st)
-    path = store._path(new.id)
-    store._mem.put(new.id, MemoryEntry(new, raw, fp, path, True, h))
-    if store._redis is not None:
-        store._redis.set_later(new.id, raw, fp, time.time_ns(), h)
-    store.catalogue.note(name, Row(fp, True, summarise(new, h, len(raw)), None))
-    store._audit(action, new.id, cur.hash, h,
-                {"version": new.version, **(detail or {})})
+        st = atomic_write(store.folder, name, raw, store._dir_fd, on_sync=audit.start)
+    except BaseException as exc:
+        audit.finish(saved=False)
+        if isinstance(exc, OSError):
+            raise io_error(exc, new.id, "write") from None
+        raise
+    try:  # the file is durable: whatever happens now, the row is committed
+        fp = Fingerprint.of(st)
+        store._mem.put(new.id, MemoryEntry(new, raw, fp, store._path(new.id), True, h))
+        if store._redis is not None:
+            store._redis.set_later(new.id, raw, fp, time.time_ns(), h)
+        store.catalogue.note(name, Row(fp, True, summarise(new, h, len(raw)), None))
+    finally:
+        audit.finish(saved=True)
     return h
 
 
@@ -124,23 +130,34 @@ def delete(store: SkillStore, ident: str, expected: Expected = None) -> None:
     validate_id(ident)
     with store._locks.hold(ident):
         cur = read_current(store, ident)
-        if cur.hash is None:
-            store._forget(ident)
-            raise NotFound("skill", ident)
-        if expected is not None:
-            check_expected(ident, cur, expected, None)
-        try:
-            os.unlink(store._path(ident))
-            fsync_dir(store.folder, store._dir_fd)
-        except OSError as exc:
+        _delete(store, ident, cur, expected)
+    store.ws.events.emit("skill.deleted", ident, "deleted", hash=cur.hash)
+
+
+def _delete(store: SkillStore, ident: str, cur: Current, expected: Expected) -> None:
+    if cur.hash is None:
+        store._forget(ident)
+        raise NotFound("skill", ident)
+    if expected is not None:
+        check_expected(ident, cur, expected, None)
+    audit = store._audit.begin("skill.delete", f"skill:{ident}", cur.hash, None,
+                               {"version": cur.skill.version if cur.skill else None})
+    try:
+        audit.start()
+        os.unlink(store._path(ident))
+        fsync_dir(store.folder, store._dir_fd)
+    except BaseException as exc:
+        audit.finish(saved=False)
+        if isinstance(exc, OSError):
             raise io_error(exc, ident, "delete") from None
+        raise
+    try:
         store._forget(ident)
         if store._redis is not None:
             store._redis.delete_later(ident)
         store.catalogue.note(ident + ".json", None)
-        before = cur.hash
-        store._audit("skill.delete", ident, before, None, {"version": cur.skill.version if cur.skill else None})
-    store.ws.events.emit("skill.deleted", ident, "deleted", hash=before)
+    finally:
+        audit.finish(saved=True)
 
 
 def io_error(exc: OSError, ident: str, doing: str) -> StorageError:

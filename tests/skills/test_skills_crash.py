@@ -14,7 +14,7 @@ from pathlib import Path
 
 from skills_fixtures import make_workspace
 
-from backend.skills import Skill
+from backend.skills import Skill, content_hash
 
 REPO = Path(__file__).resolve().parents[2]
 WRITER = r"""
@@ -49,6 +49,21 @@ def _check_folder(folder: Path) -> int:
     return count
 
 
+def _check_audit(ws, folder: Path, ident: str) -> None:  # noqa: ANN001
+    """No audit row claims a save the file never got: the newest row is the file's
+    version (same bytes) or an older one (each kill after a rename, before its commit,
+    may leave one save without a row; never a row without its save)."""
+    raw = (folder / f"{ident}.json").read_bytes()
+    on_disk = json.loads(raw)["version"]
+    entries = ws.skills.audit_entries(ident, limit=1)
+    if entries:
+        newest = entries[0]
+        assert newest.detail["version"] <= on_disk, \
+            f"{ident}: version {on_disk} on disk, a row claims {newest.detail['version']}"
+        if newest.detail["version"] == on_disk:
+            assert newest.after_hash == content_hash(raw)
+
+
 def test_kill_nine_never_leaves_a_torn_file(tmp_path: Path) -> None:
     root = tmp_path / "w"
     make_workspace(root).close()
@@ -75,6 +90,7 @@ def test_kill_nine_never_leaves_a_torn_file(tmp_path: Path) -> None:
             for ident in ("c0", "c1", "c2", "c3", "c4"):
                 if (folder / f"{ident}.json").exists():
                     ws.skills.get(ident)
+                    _check_audit(ws, folder, ident)
     assert kills >= 5
     if kills >= 20:  # about half the kills land mid-write: the cleanup was exercised
         assert leftovers_seen > 0

@@ -1,0 +1,51 @@
+"""A thread for a save's side work, done while the saving thread waits on fsync.
+
+A save spends most of its time in fsync, which releases the GIL: work handed to this
+thread just before the fsync (the audit insert) runs inside that wait, not after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class SaveHelper:
+    """One daemon thread, started on first use; thread-safe. Jobs submitted after
+    :meth:`close` never run (their owners must not wait for them blindly)."""
+
+    def __init__(self, name: str = "skills-save-helper") -> None:
+        self._name = name
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Run ``job()`` on the helper thread, soon."""
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None and not self._closed:
+                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                    self._thread.start()
+        self._jobs.put(job)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job()
+            except Exception:  # noqa: BLE001 - jobs report their own failures; keep serving
+                log.exception("skills save helper job failed")
+
+    def close(self) -> None:
+        """Stop the thread (after the jobs already queued); safe to call twice."""
+        with self._lock:
+            self._closed = True
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._jobs.put(None)
+            thread.join(timeout=5.0)

@@ -1,0 +1,152 @@
+"""The audit row is inserted on a helper thread while the file is fsynced, and committed
+only once the file is durable: every successful save has its row when put() returns,
+and a save that failed leaves no row claiming it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from skills_fixtures import make_workspace, sample
+
+from backend.errors import StorageError
+from backend.skills import content_hash
+
+
+def _rows(db: Path, ident: str) -> list[tuple[str, str | None, str | None]]:
+    """(action, before, after) of one skill, oldest first, read on a connection of our own."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT action, before_hash, after_hash FROM audit WHERE target = ? ORDER BY id",
+                            (f"skill:{ident}",)).fetchall()
+    finally:
+        conn.close()
+
+
+def _write_locked(db: Path) -> bool:
+    """True if another connection holds the database's write lock right now."""
+    conn = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+        return True
+    finally:
+        conn.close()
+
+
+def test_row_is_committed_when_put_returns_from_many_threads(tmp_path: Path) -> None:
+    with make_workspace(tmp_path / "w") as ws:
+        db = ws.sqlite_path
+        store = ws.skills
+        errors: list[BaseException] = []
+        saved: list[tuple[str, str]] = []
+
+        def work(t: int) -> None:
+            try:
+                for i in range(15):
+                    ident = f"t{t}-{i % 3}"
+                    cur = store.put(sample(ident, code=f"# {t} {i}"), expected=None) if i < 3 else \
+                        store.put(store.get(ident).evolve(code=f"# {t} {i}"), expected=store.get(ident).version)
+                    h = content_hash(cur.to_bytes())
+                    # the row is there, committed, for any other connection: right now
+                    assert _rows(db, ident)[-1][2] == h
+                    saved.append((ident, h))
+            except BaseException as exc:  # noqa: BLE001 - asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors[0]
+        assert len(saved) == 60
+        for t in range(4):
+            for k in range(3):
+                ident = f"t{t}-{k}"
+                rows = _rows(db, ident)
+                assert [a for _, _, a in rows] == [h for i, h in saved if i == ident]  # one per save, in order
+                assert all(r[1] == prev[2] for prev, r in zip(rows, rows[1:], strict=False))  # a chain of hashes
+
+
+def test_failed_write_leaves_no_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with make_workspace(tmp_path / "w") as ws:
+        db = ws.sqlite_path
+        store = ws.skills
+        first = store.put(sample("f"))
+        real_fsync = os.fsync
+        seen_open_transaction: list[bool] = []
+
+        def failing_fsync(fd: int) -> None:
+            # The disk fails this file's fsync; meanwhile the helper has the row inserted
+            # in an open transaction (it holds the write lock), which must be rolled back.
+            deadline = time.monotonic() + 5
+            while not _write_locked(db) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            seen_open_transaction.append(_write_locked(db))
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(os, "fsync", failing_fsync)
+        with pytest.raises(StorageError):
+            store.put(first.evolve(code="# lost"), expected=first.version)
+        monkeypatch.setattr(os, "fsync", real_fsync)
+        assert seen_open_transaction == [True]  # the insert did overlap the fsync
+        assert not _write_locked(db)  # and its transaction is over
+        assert [a for _, _, a in _rows(db, "f")] == [content_hash(first.to_bytes())]
+        assert not list((tmp_path / "w" / "skills").glob(".*.tmp-*"))
+        # the connection is usable: the next save is audited as usual
+        second = store.put(first.evolve(code="# kept"), expected=first.version)
+        assert [a for _, _, a in _rows(db, "f")][-1] == content_hash(second.to_bytes())
+        assert second.version == 2
+
+
+def test_failed_delete_leaves_no_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with make_workspace(tmp_path / "w") as ws:
+        store = ws.skills
+        saved = store.put(sample("d"))
+        real_unlink = os.unlink
+
+        def failing_unlink(path: str, *args: object, **kwargs: object) -> None:
+            if str(path).endswith("d.json"):
+                time.sleep(0.05)  # time for the helper to insert the row
+                raise PermissionError(13, "Permission denied")
+            real_unlink(path, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(os, "unlink", failing_unlink)
+        with pytest.raises(StorageError):
+            store.delete("d", expected=saved.version)
+        monkeypatch.setattr(os, "unlink", real_unlink)
+        assert [a for a, _, _ in _rows(ws.sqlite_path, "d")] == ["skill.put"]
+        store.delete("d", expected=saved.version)
+        assert [a for a, _, _ in _rows(ws.sqlite_path, "d")] == ["skill.put", "skill.delete"]
+
+
+def test_audit_failure_is_reported_not_raised(tmp_path: Path) -> None:
+    """A locked database (another writer holding it past the busy timeout) fails the
+    audit row, not the save; an ``audit.failed`` event says so."""
+    root = tmp_path / "w"
+    root.mkdir()
+    (root / "storeroom.yaml").write_text("workspace:\n  id: locked\nlogs:\n  busy_timeout: 0.05\n")
+    with make_workspace(root) as ws:
+        events: list[str] = []
+        ws.events.subscribe(lambda e: events.append(e.kind))
+        store = ws.skills
+        store.put(sample("x"))
+        blocker = sqlite3.connect(ws.sqlite_path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            again = store.put(sample("x", code="# 2"), expected=1)
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert again.version == 2 and store.get("x").code == "# 2"
+        assert "audit.failed" in events
+        third = store.put(again.evolve(code="# 3"), expected=2)  # and the next one is audited again
+        assert _rows(ws.sqlite_path, "x")[-1][2] == content_hash(third.to_bytes())

@@ -3,11 +3,9 @@ storeroom processes (TUI and CLI) never interleave a check-and-write on the fold
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import zlib
-from collections.abc import Iterator
 
 try:
     import fcntl
@@ -30,16 +28,10 @@ class WriteLocks:
             except OSError:
                 self._fd = None  # read-only workspace: writes will fail on their own
 
-    @contextlib.contextmanager
-    def hold(self, ident: str) -> Iterator[None]:
-        """Exclusive for ``ident`` among threads, and for the folder among processes."""
-        stripe = self._stripes[zlib.crc32(ident.encode()) % STRIPES]
-        with stripe:
-            self._acquire_process()
-            try:
-                yield
-            finally:
-                self._release_process()
+    def hold(self, ident: str) -> _Held:
+        """Exclusive for ``ident`` among threads, and for the folder among processes
+        (a context manager)."""
+        return _Held(self, self._stripes[zlib.crc32(ident.encode()) % STRIPES])
 
     def _acquire_process(self) -> None:
         if self._fd is None:
@@ -63,3 +55,28 @@ class WriteLocks:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class _Held:
+    """One hold of a stripe and the process lock (a class, not a generator: it is on
+    every save's path)."""
+
+    __slots__ = ("_locks", "_stripe")
+
+    def __init__(self, locks: WriteLocks, stripe: threading.Lock) -> None:
+        self._locks = locks
+        self._stripe = stripe
+
+    def __enter__(self) -> None:
+        self._stripe.acquire()
+        try:
+            self._locks._acquire_process()
+        except BaseException:
+            self._stripe.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._locks._release_process()
+        finally:
+            self._stripe.release()

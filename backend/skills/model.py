@@ -73,7 +73,8 @@ def validate_id(ident: object) -> str:
 
 def now_iso() -> str:
     """Current UTC time as ``2026-08-13T15:38:47.123456Z`` (sorts as text)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat ends in "+00:00" for UTC; it is several times faster than strftime
+    return datetime.now(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def _check_time(value: object, where: str) -> str | None:
@@ -179,6 +180,20 @@ class Skill:
         """Canonical JSON text (what an editor should start from)."""
         return self.to_bytes().decode("utf-8")
 
+    def stamped(self, version: int, created_at: str, updated_at: str) -> Skill:
+        """A copy with the fields the store sets on save. Unlike :meth:`evolve` it does
+        not re-check the other fields: they were checked when this value was built and
+        are immutable, except ``extra``, which is checked again."""
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            raise ValidationError("version must be a whole number >= 0", where="version")
+        _check_time(created_at, "created_at")
+        _check_time(updated_at, "updated_at")
+        if not isinstance(self.extra, dict) or _KNOWN.intersection(self.extra):
+            return dataclasses.replace(self, version=version, created_at=created_at, updated_at=updated_at)
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__, version=version, created_at=created_at, updated_at=updated_at)
+        return new
+
     def evolve(self, **changes: Any) -> Skill:
         """A copy with ``changes`` applied (validated again)."""
         return dataclasses.replace(self, **changes)
@@ -229,7 +244,71 @@ def _fast_from_dict(cls: type[Skill], data: object, known_id: str | None = None)
 
 
 def canonical_bytes(obj: Any) -> bytes:
-    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    """``json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False)`` + newline, UTF-8.
+
+    json's indenting encoder is pure Python; skill files hold only strings, whole
+    numbers, booleans, null, lists and string-keyed objects, which :func:`_encode` writes
+    the same way at about twice the speed (every save pays it). Anything else (floats,
+    other key types, cycles) goes to json itself.
+    """
+    out: list[str] = []
+    try:
+        _encode(obj, "\n", out)
+    except (_NotPlain, RecursionError):
+        return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    out.append("\n")
+    return "".join(out).encode("utf-8")
+
+
+class _NotPlain(Exception):
+    """A value :func:`_encode` leaves to json."""
+
+
+_quote = json.encoder.encode_basestring  # what json uses with ensure_ascii=False (C when built)
+
+
+def _encode(o: Any, nl: str, out: list[str]) -> None:
+    t = type(o)
+    if t is str:
+        out.append(_quote(o))
+    elif t is int:
+        out.append(int.__repr__(o))
+    elif o is None:
+        out.append("null")
+    elif o is True:
+        out.append("true")
+    elif o is False:
+        out.append("false")
+    elif t is list or t is tuple:
+        if not o:
+            out.append("[]")
+            return
+        inner = nl + "  "
+        sep = "[" + inner
+        for v in o:
+            out.append(sep)
+            sep = "," + inner
+            _encode(v, inner, out)
+        out.append(nl + "]")
+    elif t is dict:
+        if not o:
+            out.append("{}")
+            return
+        inner = nl + "  "
+        sep = "{" + inner
+        for k in sorted(o) if all(type(k) is str for k in o) else _not_plain():
+            out.append(sep)
+            sep = "," + inner
+            out.append(_quote(k))
+            out.append(": ")
+            _encode(o[k], inner, out)
+        out.append(nl + "}")
+    else:
+        raise _NotPlain
+
+
+def _not_plain() -> list[str]:
+    raise _NotPlain
 
 
 def content_hash(raw: bytes) -> str:

@@ -26,6 +26,12 @@ from .results import KeyPage, RedisKey, RedisState
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_PENDING = 10_000
+# A burst of saves goes to Redis as one pipeline, sent at most this long after the
+# first: the writer thread then takes the GIL once per burst instead of once per save
+# (each time, a save in progress waits for it). Redis is a cache: a reader that comes
+# before the fill reads the file, as it would on any miss.
+LINGER = 0.01
+BATCH = 256
 MAGIC = b"SRS1"
 # value = MAGIC + (mtime_ns, size, inode, checked_ns) + sha256 digest + the file's bytes
 _HEAD = struct.Struct("<4sqqqq32s")
@@ -83,6 +89,8 @@ class RedisTier:
         self._pending: OrderedDict[str, tuple | None] = OrderedDict()
         self._cond = threading.Condition()
         self._busy = False
+        self._idle = False    # the writer waits for work: the next write must wake it
+        self._hurry = False   # flush() waits: send without lingering
         self._writer: threading.Thread | None = None
         self._closed = False
         self.dropped_writes = 0
@@ -171,20 +179,30 @@ class RedisTier:
                 self._writer = threading.Thread(target=self._write_loop, name="skills-redis-writer",
                                                 daemon=True)
                 self._writer.start()
-            self._cond.notify()
+            elif self._idle:  # (lingering or sending, it takes this write next anyway)
+                self._idle = False
+                self._cond.notify()
 
     def _write_loop(self) -> None:
         while True:
             with self._cond:
                 while not self._pending and not self._closed:
-                    self._busy = False
+                    self._busy = self._hurry = False
+                    self._idle = True
                     self._cond.notify_all()
                     self._cond.wait()
+                self._idle = False
                 if self._closed and not self._pending:
                     self._busy = False
                     self._cond.notify_all()
                     return
-                batch = list(self._pending.items())[:256]
+                deadline = time.monotonic() + LINGER
+                while not (self._closed or self._hurry) and len(self._pending) < BATCH:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cond.wait(left)
+                batch = list(self._pending.items())[:BATCH]
                 for key, _ in batch:
                     del self._pending[key]
                 self._busy = True
@@ -220,6 +238,9 @@ class RedisTier:
     def flush(self, timeout: float = 1.0) -> bool:
         deadline = time.monotonic() + timeout
         with self._cond:
+            if self._pending:
+                self._hurry = True
+                self._cond.notify_all()
             while self._pending or self._busy:
                 left = deadline - time.monotonic()
                 if left <= 0:

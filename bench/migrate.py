@@ -34,6 +34,7 @@ from backend.migrate.copy import run_copy  # noqa: E402
 from backend.migrate.endpoints import Endpoint  # noqa: E402
 from backend.migrate.synth import create_source  # noqa: E402
 from backend.migrate.tables import TABLES  # noqa: E402
+from backend.migrate.tally import copy_hashes_source  # noqa: E402
 from backend.migrate.verify import SourceHashes, verify  # noqa: E402
 
 TARGET_SECONDS = 24.0
@@ -128,18 +129,20 @@ def _one_run(server: object, source: Path, name: str, batch: int) -> dict[str, o
     server_cpu0 = _server_cpu(data_dir)
     me0, kids0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    # As `storeroom migrate run` does: the source side of the verification is hashed
-    # in worker processes while the copy runs.
-    hashes = SourceHashes(src, TABLES)
+    # As `storeroom migrate run` does: the copy hashes the source as it reads it (C
+    # accelerator built), or worker processes hash it while the copy runs.
+    hashes = None if copy_hashes_source(src, dst) else SourceHashes(src, TABLES)
     try:
         result = run_copy(src, dst, TABLES, batch_rows=batch)
         copy_s = time.perf_counter() - start
         v0 = time.perf_counter()
-        report = verify(src, dst, TABLES, source_hashes=hashes)
+        report = verify(src, dst, TABLES, source_hashes=hashes, copied_hashes=result.source_hashes)
         verify_s = time.perf_counter() - v0
-        hashes.pool.shutdown(wait=True)  # reaped, so their CPU is counted below
+        if hashes is not None:
+            hashes.pool.shutdown(wait=True)  # reaped, so their CPU is counted below
     finally:
-        hashes.close()
+        if hashes is not None:
+            hashes.close()
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     client_cpu = sum(getattr(b, f) - getattr(a, f) for a, b in ((me0, me), (kids0, kids))
                      for f in ("ru_utime", "ru_stime"))

@@ -23,6 +23,7 @@ from .prefetch import ReadAhead
 from .progress import ProgressCallback, Tracker
 from .sources import PgSource, SqliteSource, row_id
 from .tables import Table
+from .tally import SourceTally
 from .target_pg import Item, PgTarget
 from .target_sqlite import SqliteTarget
 from .values import BadValue, row_converter
@@ -40,6 +41,8 @@ class CopyResult:
     quarantined: int
     seconds: float
     resumed_from: dict[str, int] = field(default_factory=dict)
+    # (rows, hash) of each source table read whole by this run (see SourceTally)
+    source_hashes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
@@ -101,6 +104,7 @@ def run_copy(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...]
     """Copy ``tables`` from source to target; see the module docstring for the guarantees."""
     cancel = cancel or threading.Event()
     start = time.monotonic()
+    tally = None
     source = open_source(source_ep)
     target = open_target(target_ep)
     try:
@@ -116,12 +120,13 @@ def run_copy(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...]
             if cp.done:
                 tracker.finished.add(t.name)
         tracker.emit("copy", tables[0].name if tables else "")
+        tally = SourceTally.for_copy(source, target, source_ep.path if source_ep.kind == "sqlite" else None)
         for table in tables:
             attempt = 0
             while True:
                 try:
                     if _copy_table(source, target, table, checkpoints[table.name], tracker,
-                                   batch_rows, cancel):
+                                   batch_rows, cancel, tally):
                         return _result("cancelled", target, tables, start, resumed)
                     break
                 except Exception as exc:
@@ -144,11 +149,15 @@ def run_copy(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...]
         target.finish()
         status = "completed"
         result = _result(status, target, tables, start, resumed)
+        if tally is not None:
+            result.source_hashes = tally.complete()
         if result.quarantined:
             result.status = "completed-with-quarantine"
         tracker.emit("done", tables[-1].name if tables else "")
         return result
     finally:
+        if tally is not None:
+            tally.close()
         source.close()
         target.close()
 
@@ -171,10 +180,12 @@ def _reconnect(target: Any, ep: Endpoint, wait: float, cancel: threading.Event) 
 
 
 def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker: Tracker,
-                batch_rows: int, cancel: threading.Event) -> bool:
+                batch_rows: int, cancel: threading.Event, tally: SourceTally | None = None) -> bool:
     """Copy one table from its checkpoint; True if cancelled."""
     if cp.done:
         return False
+    if tally is not None:
+        tally.begin(table, cp)
     convert = _converter(source.kind, target.kind, table)
     encoder = wire.batch_encoder(table) if target.kind == "postgres" else None
     after = cp.last_key  # read here: the writer below moves cp.last_key on
@@ -183,51 +194,59 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
         return Quarantined(table.name, key, row_id(table, row), exc.column, exc.category,
                            exc.reason, _excerpt(table, row, exc.column))
 
-    def prepared() -> Iterator[tuple[Any, list[Item], list[Quarantined], list[bytes] | None]]:
-        for keys, rows in source.batches(table, after, batch_rows):
-            items: list[Item] = []
-            bad: list[Quarantined] = []
-            if encoder is None:
-                for key, row in zip(keys, rows, strict=True):
-                    try:
-                        items.append((key, row, convert(row)))
-                    except BadValue as exc:
-                        bad.append(quarantine(key, row, exc))
-                yield keys[-1], items, bad, None
-                continue
-            # C encodes the plainly valid rows; the rest are converted (or quarantined)
-            # by the same Python checks as always.
-            taken, slow = encoder.encode_raw(rows)
-            if not slow:
-                yield keys[-1], [(k, r, None) for k, r in zip(keys, rows, strict=True)], bad, [taken]
-                continue
-            converted = []
-            left = set(slow)
-            for i, (key, row) in enumerate(zip(keys, rows, strict=True)):
-                if i not in left:
-                    items.append((key, row, None))
-                    continue
+    def encoded(keys: list[Any], rows: list[tuple[Any, ...]]) -> tuple[list[Item], list[Quarantined],
+                                                                      list[bytes] | None]:
+        items: list[Item] = []
+        bad: list[Quarantined] = []
+        if encoder is None:
+            for key, row in zip(keys, rows, strict=True):
                 try:
-                    values = convert(row)
+                    items.append((key, row, convert(row)))
                 except BadValue as exc:
                     bad.append(quarantine(key, row, exc))
-                    continue
-                items.append((key, row, values))
-                converted.append(values)
-            yield keys[-1], items, bad, [taken, encoder.encode_converted(converted)]
+            return items, bad, None
+        # C encodes the plainly valid rows; the rest are converted (or quarantined) by
+        # the same Python checks as always.
+        taken, slow = encoder.encode_raw(rows)
+        if not slow:
+            return [(k, r, None) for k, r in zip(keys, rows, strict=True)], bad, [taken]
+        converted = []
+        left = set(slow)
+        for i, (key, row) in enumerate(zip(keys, rows, strict=True)):
+            if i not in left:
+                items.append((key, row, None))
+                continue
+            try:
+                values = convert(row)
+            except BadValue as exc:
+                bad.append(quarantine(key, row, exc))
+                continue
+            items.append((key, row, values))
+            converted.append(values)
+        return items, bad, [taken, encoder.encode_converted(converted)]
+
+    def prepared() -> Iterator[tuple[Any, list[Item], list[Quarantined], list[bytes] | None,
+                                     tuple[int, int] | None]]:
+        for keys, rows in source.batches(table, after, batch_rows):
+            hashed = tally.hash_batch(table, keys, rows) if tally is not None else None
+            yield (keys[-1], *encoded(keys, rows), hashed)
 
     # The next batches are read and converted while this one is written (see prefetch).
     with ReadAhead(prepared()) as batches:
-        for last_key, items, bad, data in batches:
+        for last_key, items, bad, data, hashed in batches:
             cp.last_key = last_key
             cp.rows_copied += len(items)
             cp.rows_quarantined += len(bad)
             refused = target.write_batch(table, items, bad, cp, data=data)
+            if tally is not None:
+                tally.committed(table, last_key, hashed)  # only what is committed counts
             tracker.advance(table.name, len(items) - len(refused), len(bad) + len(refused))
             if cancel.is_set():
                 return True
     tracker.emit("index", table.name)
     target.finish_table(table, cp)
+    if tally is not None:
+        tally.finished(table)
     tracker.finish(table.name)
     return False
 

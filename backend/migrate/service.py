@@ -20,6 +20,7 @@ from .plan import Plan, make_plan
 from .progress import ProgressCallback
 from .switch import SwitchResult, check_switchable, switch_to, undo_switch
 from .tables import select_tables
+from .tally import copy_hashes_source
 from .verify import SourceHashes, VerifyReport, verify
 
 
@@ -116,7 +117,10 @@ class Migrator:
         src, dst = self._pair(target, source)
         chosen = self._tables(src, tables)
         record = self.history.start(src.display, dst.display)
-        hashes = SourceHashes(src, chosen) if check and SourceHashes.worth_it(src, chosen) else None
+        # The copy hashes a SQLite source itself as it reads it (C accelerator built);
+        # otherwise worker processes hash it while the copy runs.
+        hashes = (SourceHashes(src, chosen) if check and not copy_hashes_source(src, dst)
+                  and SourceHashes.worth_it(src, chosen) else None)
         try:
             return self._run(record, src, dst, chosen, resume, check, batch_rows, progress,
                              cancel, hashes)
@@ -148,7 +152,8 @@ class Migrator:
                                      quarantined=result.quarantined, seconds=result.seconds)
         report = None
         if check and result.status != "cancelled":
-            report = self._verify(record, src, dst, chosen, progress, hashes)
+            report = self._verify(record, src, dst, chosen, progress, hashes,
+                                  result.source_hashes)
         # No audit entry here: writing to the source now would make it differ from the
         # copy just verified. The history records the run; the switch is audited.
         return RunOutcome(self._record(record.id), result, report)
@@ -161,9 +166,10 @@ class Migrator:
         return self._verify(record, src, dst, self._tables(src, tables), progress)
 
     def _verify(self, record: RunRecord | None, src: Endpoint, dst: Endpoint, tables: Any,
-                progress: ProgressCallback | None,
-                hashes: SourceHashes | None = None) -> VerifyReport:
-        report = verify(src, dst, tables, progress=progress, source_hashes=hashes)
+                progress: ProgressCallback | None, hashes: SourceHashes | None = None,
+                copied: dict[str, tuple[int, int]] | None = None) -> VerifyReport:
+        report = verify(src, dst, tables, progress=progress, source_hashes=hashes,
+                        copied_hashes=copied)
         if record is not None:
             self.history.update(record.id, verified=report.ok,
                                 verify_detail=[f"{t.table}: {t.verdict}" for t in report.tables])

@@ -28,6 +28,7 @@ from .sources import row_id
 from .tables import Table, copy_types, pg_finish_ddl, pg_table_ddl
 
 OURS = {t.name for t in TABLES} | {"schema_versions", *CONTROL_TABLES}
+INDEX_BUILD_MEMORY = "512MB"
 Item = tuple[Any, tuple[Any, ...], list[Any]]  # (source key, source row, converted values)
 
 
@@ -230,6 +231,9 @@ class PgTarget:
         """Primary key, indexes and sequence after the load; then the table is done."""
         with self.conn.transaction():
             self.conn.execute("SET LOCAL synchronous_commit = on")
+            # Sorts for the index builds in memory instead of temporary files (only what
+            # the build needs is allocated; the setting ends with the transaction).
+            self.conn.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
             for statement in pg_finish_ddl(table):
                 self.conn.execute(statement)
             cp.done = True

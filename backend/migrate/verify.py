@@ -150,8 +150,14 @@ def _ranges(side: SqliteSide, table: Table, n: int) -> list[tuple[int, int]]:
 
 def verify(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...], *,
            sample: int = 20, progress: ProgressCallback | None = None,
-           source_hashes: SourceHashes | None = None) -> VerifyReport:
-    """Compare every table of ``tables`` between source and target."""
+           source_hashes: SourceHashes | None = None,
+           copied_hashes: dict[str, tuple[int, int]] | None = None) -> VerifyReport:
+    """Compare every table of ``tables`` between source and target.
+
+    ``copied_hashes``: source (rows, hash) per table, taken by the copy that just read
+    those tables whole (``CopyResult.source_hashes``); the other tables are hashed here.
+    """
+    copied_hashes = copied_hashes or {}
     from .copy import open_target
 
     start = time.monotonic()
@@ -166,14 +172,15 @@ def verify(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...], 
     reports = []
     big = any(side.kind == "sqlite" and _rows(side, t) >= PARALLEL_MIN_ROWS
               for t in tables for side in (source, target)
-              if not (side is source and source_hashes is not None))
+              if not (side is source and (source_hashes is not None or t.name in copied_hashes)))
     pool = (cf.ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 4),
                                    mp_context=multiprocessing.get_context("spawn"))
             if big else None)
 
     def hash_of(side: Any, ep: Endpoint, table: Table, exclude: list[Any]) -> tuple[int, int]:
-        if side is source and source_hashes is not None:
-            count, total = source_hashes.result(table)
+        if side is source and (source_hashes is not None or table.name in copied_hashes):
+            known = copied_hashes.get(table.name)
+            count, total = known if known is not None else source_hashes.result(table)  # type: ignore[union-attr]
             if exclude:
                 less = side.table_hash(table, only=exclude)
                 count, total = count - less[0], total - less[1]

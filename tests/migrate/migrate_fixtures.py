@@ -44,3 +44,23 @@ def insert_raw(path: Path, sql: str, *params: object) -> None:
         conn.execute(sql, params)
     finally:
         conn.close()
+
+
+def assert_tally_exact(source: Path, result: object, *, expect: set[str] | None = None) -> None:
+    """The copy's own source hashes (``CopyResult.source_hashes``) equal a full hash of
+    each table; ``expect``: exactly these tables were tallied (read whole by that run)."""
+    from backend.migrate.sides import SqliteSide, _canon
+    from backend.migrate.tables import TABLES_BY_NAME
+
+    tallied = result.source_hashes  # type: ignore[attr-defined]
+    if _canon is None:
+        assert tallied == {}
+        return
+    if expect is not None:
+        assert set(tallied) == expect
+    side = SqliteSide(source)
+    try:
+        for name, sums in tallied.items():
+            assert sums == side.table_hash(TABLES_BY_NAME[name]), name
+    finally:
+        side.close()

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import psycopg
-from migrate_fixtures import pg_ep, sqlite_ep
+from migrate_fixtures import assert_tally_exact, pg_ep, sqlite_ep
 
 from backend.migrate.copy import run_copy
 from backend.migrate.plan import make_plan
@@ -91,6 +91,11 @@ def test_bad_rows_are_quarantined_with_reasons_and_the_rest_verifies(source_db: 
     run_logs = next(t for t in report.tables if t.table == "run_logs")
     assert report.ok, [t.verdict for t in report.tables]
     assert run_logs.quarantined == 8 and run_logs.source_rows == 408
+    # the copy's own tally of the source counts the bad rows too, exactly as verify does
+    assert_tally_exact(source_db, result, expect={t.name for t in TABLES})
+    tallied = verify(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES,
+                     copied_hashes=result.source_hashes)
+    assert tallied.ok and tallied.as_dict()["tables"] == report.as_dict()["tables"]
 
     # The same with the source hashed up front in worker processes (as a big run does):
     # every row is hashed, bad bytes included, and the quarantined ones subtracted.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from migrate_fixtures import pg_ep, sqlite_ep
+from migrate_fixtures import assert_tally_exact, pg_ep, sqlite_ep
 
 from backend.errors import BackendUnavailable
 from backend.migrate.copy import run_copy
@@ -34,6 +34,10 @@ def test_restart_mid_copy_reconnects_from_the_checkpoint(tmp_path: Path, postgre
                       progress=_restart_after(postgres_server, 5), retry_wait=0.2)
     assert result.status == "completed" and result.rows["run_logs"] == 1500
     assert verify(sqlite_ep(source), pg_ep(postgres_dsn), TABLES).ok
+    # batches retried after the reconnect are tallied once
+    assert_tally_exact(source, result, expect={t.name for t in TABLES})
+    assert verify(sqlite_ep(source), pg_ep(postgres_dsn), TABLES,
+                  copied_hashes=result.source_hashes).ok
 
 
 def test_restart_without_retries_fails_clearly_then_resume_completes(
@@ -45,6 +49,8 @@ def test_restart_without_retries_fails_clearly_then_resume_completes(
     result = run_copy(sqlite_ep(source), pg_ep(postgres_dsn), TABLES, resume=True)
     assert result.status == "completed" and result.rows["run_logs"] == 1500
     assert result.resumed_from["run_logs"] == 400
+    assert "run_logs" not in result.source_hashes  # resumed: verify hashes it whole
+    assert_tally_exact(source, result)
     report = verify(sqlite_ep(source), pg_ep(postgres_dsn), TABLES)
     assert report.ok, [t.verdict for t in report.tables]
 
@@ -66,5 +72,6 @@ def test_server_crash_mid_copy_loses_no_row_and_doubles_none(
     result = run_copy(sqlite_ep(source), pg_ep(postgres_dsn), TABLES, batch_rows=100,
                       progress=crash, retry_wait=0.2)
     assert result.status == "completed" and result.rows["run_logs"] == 1500
+    assert_tally_exact(source, result, expect={t.name for t in TABLES})
     report = verify(sqlite_ep(source), pg_ep(postgres_dsn), TABLES)
     assert report.ok, [t.verdict for t in report.tables]

@@ -635,65 +635,86 @@ static int is_lower_uuid(const unsigned char *s, size_t n) {
     return 1;
 }
 
-/* Feed one column's canonical text ("v" + text, or "n"); 0 if Python must decide. */
-static int feed_value(Md5 *m, Parser *ps, char kind, PyObject *v) {
-    static const char hex[] = "0123456789abcdef";
-    if (v == Py_None) {
-        md5_update(m, (const unsigned char *)"n", 1);
+/* One column value, taken from its Python object while the GIL is held. */
+typedef struct {
+    const unsigned char *s; /* bytes (NULL for NULL) */
+    size_t n;
+    long long i; /* integer columns */
+} Val;
+
+/* Take a value; 0 if its type is for Python to decide. */
+static int take_value(Val *out, char kind, PyObject *v) {
+    out->s = NULL;
+    out->n = 0;
+    if (v == Py_None)
         return 1;
-    }
-    const unsigned char *s = NULL;
-    size_t n = 0;
-    if (PyBytes_CheckExact(v)) {
-        s = (const unsigned char *)PyBytes_AS_STRING(v);
-        n = (size_t)PyBytes_GET_SIZE(v);
-    }
-    switch (kind) {
-    case 'u':
-        if (!s || !is_lower_uuid(s, n))
-            return 0;
-        break;
-    case 't':
-        if (!s)
-            return 0;
-        break;
-    case 's':
-        if (!s || n != 32 || s[10] != 'T' || memcmp(s + 26, "+00:00", 6))
-            return 0;
-        break;
-    case 'j':
-        if (!s || canon_into(ps, (const char *)s, n))
-            return 0;
-        s = (const unsigned char *)ps->out.data;
-        n = ps->out.len;
-        break;
-    case 'i':
-    case 'b': {
+    if (kind == 'i' || kind == 'b') {
         if (!PyLong_CheckExact(v))
             return 0;
         int overflow;
-        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
-        if (overflow || (x == -1 && PyErr_Occurred())) {
+        out->i = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (overflow || (out->i == -1 && PyErr_Occurred())) {
             PyErr_Clear();
             return 0;
         }
+        out->n = 1; /* not NULL */
+        return 1;
+    }
+    if (kind == 'f' || !PyBytes_CheckExact(v))
+        return 0; /* floats (repr rules) and non-bytes values: Python */
+    out->s = (const unsigned char *)PyBytes_AS_STRING(v);
+    out->n = (size_t)PyBytes_GET_SIZE(v);
+    if (!out->n)
+        out->s = (const unsigned char *)""; /* empty, not NULL */
+    return 1;
+}
+
+/* Feed one column's canonical text ("v" + text, or "n"); 0 if Python must decide.
+ * Runs without the GIL: touches only the taken bytes and our own buffers. */
+static int feed_value(Md5 *m, Parser *ps, char kind, const Val *v) {
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = v->s;
+    size_t n = v->n;
+    if (kind == 'i' || kind == 'b') {
+        if (!n) {
+            md5_update(m, (const unsigned char *)"n", 1);
+            return 1;
+        }
         char text[24];
-        int len = snprintf(text, sizeof text, "%lld", x);
+        int len = snprintf(text, sizeof text, "%lld", v->i);
         md5_update(m, (const unsigned char *)"v", 1);
         md5_update(m, (const unsigned char *)text, (size_t)len);
         return 1;
     }
-    case 'y': {
-        if (!s)
+    if (!s) {
+        md5_update(m, (const unsigned char *)"n", 1);
+        return 1;
+    }
+    switch (kind) {
+    case 'u':
+        if (!is_lower_uuid(s, n))
             return 0;
+        break;
+    case 't':
+        break;
+    case 's':
+        if (n != 32 || s[10] != 'T' || memcmp(s + 26, "+00:00", 6))
+            return 0;
+        break;
+    case 'j':
+        if (canon_into(ps, (const char *)s, n))
+            return 0;
+        s = (const unsigned char *)ps->out.data;
+        n = ps->out.len;
+        break;
+    case 'y':
         md5_update(m, (const unsigned char *)"v", 1);
         for (size_t i = 0; i < n; i++) {
             unsigned char pair[2] = {(unsigned char)hex[s[i] >> 4], (unsigned char)hex[s[i] & 15]};
             md5_update(m, pair, 2);
         }
         return 1;
-    }
-    default: /* floats and the rest: Python */
+    default:
         return 0;
     }
     md5_update(m, (const unsigned char *)"v", 1);
@@ -707,41 +728,70 @@ static PyObject *hash_rows(PyObject *self, PyObject *args) {
     Py_ssize_t ncols;
     if (!PyArg_ParseTuple(args, "O!y#", &PyList_Type, &rows, &kinds, &ncols))
         return NULL;
-    PyObject *slow = PyList_New(0);
-    if (!slow)
-        return NULL;
-    Parser ps = {0};
-    __int128 total = 0;
-    Py_ssize_t count = 0, nrows = PyList_GET_SIZE(rows);
+    Py_ssize_t nrows = PyList_GET_SIZE(rows);
+    if (ncols <= 0)
+        return Py_BuildValue("(niN)", (Py_ssize_t)0, 0, PyList_New(0));
+    Val *vals = malloc(sizeof(Val) * (size_t)(nrows ? nrows : 1) * (size_t)ncols);
+    char *state = malloc((size_t)(nrows ? nrows : 1)); /* 1 taken, 0 for Python */
+    int64_t *heads = malloc(sizeof(int64_t) * (size_t)(nrows ? nrows : 1));
+    if (!vals || !state || !heads) {
+        free(vals);
+        free(state);
+        free(heads);
+        return PyErr_NoMemory();
+    }
+    /* 1. take the values (GIL held); the list keeps every object alive meanwhile */
     for (Py_ssize_t r = 0; r < nrows; r++) {
         PyObject *row = PyList_GET_ITEM(rows, r);
         if (!PyTuple_Check(row) || PyTuple_GET_SIZE(row) != ncols) {
+            free(vals);
+            free(state);
+            free(heads);
             PyErr_SetString(PyExc_ValueError, "each row must be a tuple with one value per column");
-            goto fail;
+            return NULL;
         }
+        state[r] = 1;
+        for (Py_ssize_t c = 0; c < ncols && state[r]; c++)
+            state[r] = (char)take_value(&vals[r * ncols + c], kinds[c], PyTuple_GET_ITEM(row, c));
+    }
+    /* 2. canonical text and MD5 without the GIL: the copy's writer thread runs meanwhile */
+    Parser ps = {0};
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t r = 0; r < nrows; r++) {
+        if (!state[r])
+            continue;
         Md5 m;
         md5_init(&m);
-        int ok = 1;
-        for (Py_ssize_t c = 0; c < ncols && ok; c++) {
+        for (Py_ssize_t c = 0; c < ncols && state[r]; c++) {
             if (c)
                 md5_update(&m, (const unsigned char *)"\x1f", 1);
-            ok = feed_value(&m, &ps, kinds[c], PyTuple_GET_ITEM(row, c));
+            state[r] = (char)feed_value(&m, &ps, kinds[c], &vals[r * ncols + c]);
         }
-        if (PyErr_Occurred())
-            goto fail;
-        if (ok) {
-            total += md5_head(&m);
-            count++;
-        } else {
-            PyObject *index = PyLong_FromSsize_t(r);
-            if (!index || PyList_Append(slow, index)) {
-                Py_XDECREF(index);
-                goto fail;
-            }
-            Py_DECREF(index);
-        }
+        if (state[r])
+            heads[r] = md5_head(&m);
     }
+    Py_END_ALLOW_THREADS
     parser_free(&ps);
+    /* 3. the sum (exact, 128 bits) and the rows left to Python */
+    __int128 total = 0;
+    Py_ssize_t count = 0;
+    PyObject *slow = PyList_New(0);
+    for (Py_ssize_t r = 0; slow && r < nrows; r++) {
+        if (state[r]) {
+            total += heads[r];
+            count++;
+            continue;
+        }
+        PyObject *index = PyLong_FromSsize_t(r);
+        if (!index || PyList_Append(slow, index))
+            Py_CLEAR(slow);
+        Py_XDECREF(index);
+    }
+    free(vals);
+    free(state);
+    free(heads);
+    if (!slow)
+        return NULL;
     unsigned char raw[16];
     for (int i = 0; i < 16; i++)
         raw[i] = (unsigned char)((unsigned __int128)total >> (8 * i));
@@ -751,10 +801,6 @@ static PyObject *hash_rows(PyObject *self, PyObject *args) {
         return NULL;
     }
     return Py_BuildValue("(nNN)", count, sum, slow);
-fail:
-    parser_free(&ps);
-    Py_DECREF(slow);
-    return NULL;
 }
 
 static PyMethodDef methods[] = {

@@ -116,3 +116,25 @@ def test_timestamps_convert_exactly_and_impossible_dates_are_left_to_python() ->
            b"2026-01-01T00:00:00.00000x+00:00"]
     _data, slow = enc.encode_raw([(1, b, b"me", b"a", b"t", None, None, None) for b in bad])
     assert slow == list(range(len(bad)))
+
+
+def test_c_row_hashes_equal_the_python_aggregate(source_db: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.migrate import sides
+
+    if sides._canon is None:
+        pytest.skip("the C accelerator backend/migrate/_canon.c is not built: install gcc and "
+                    "the Python headers (apt install gcc python3-dev), then `make setup`")
+    _dirty(source_db)
+    conn = sqlite3.connect(source_db, isolation_level=None)
+    conn.executemany(f"INSERT INTO run_logs ({COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", UNUSUAL)  # noqa: S608
+    conn.close()
+    side = sides.SqliteSide(source_db)
+    try:
+        native = {t.name: side.table_hash(t) for t in TABLES}
+        monkeypatch.setattr(sides, "_canon", None)
+        python = {t.name: side.table_hash(t) for t in TABLES}
+    finally:
+        side.close()
+    assert native == python
+    assert native["run_logs"][0] == 400 + 8 + len(UNUSUAL)

@@ -201,3 +201,40 @@ def test_daily_and_hourly_series_add_up(ws):
     hourly = ws.metrics.get_series("support-ticket-router")
     assert sum(p.executions for p in hourly) == sum(r["workflow_id"] == "support-ticket-router" for r in RUNS)
     assert all(p.hour.minute == 0 and p.hour.utcoffset().total_seconds() == 0 for p in hourly)
+
+
+# Batches longer than one pipeline chunk (stores.CHUNK): the chunks are validated and
+# inserted at once, yet the batch stays all or nothing.
+BIG = sample_runs(5000, seed=23)
+
+
+def _state(ws):
+    return ws.logs.count(), ws.metrics.list_summaries()
+
+
+def test_a_bad_run_late_in_a_long_batch_writes_nothing(ws):
+    ws.logs.store_logs(BIG[:100])
+    before = _state(ws)
+    batch = [dict(r) for r in BIG[100:]]
+    batch[4500]["status"] = "exploded"
+    with pytest.raises(ValidationError, match="unknown status") as info:
+        ws.logs.store_logs(batch)
+    assert "runs[4500]" in str(info.value)
+    assert _state(ws) == before
+
+
+def test_a_duplicate_late_in_a_long_batch_writes_nothing(ws):
+    ws.logs.store_logs(BIG[:100])
+    before = _state(ws)
+    batch = BIG[100:] + [BIG[50]]  # already stored, in the batch's last chunk
+    with pytest.raises(Duplicate):
+        ws.logs.store_logs(batch)
+    assert _state(ws) == before
+
+
+def test_skip_existing_across_chunks_adds_only_the_new_runs(ws):
+    ws.logs.store_logs(BIG[1000:3500])
+    assert ws.logs.store_logs(BIG, skip_existing=True) == 2500
+    assert ws.logs.count() == 5000
+    summaries = ws.metrics.list_summaries()
+    assert sum(s.executions for s in summaries) == 5000

@@ -59,7 +59,12 @@ def save(path: str, folder: str, rows: dict[str, tuple]) -> None:
         elif invalid is not None:
             values = [invalid.id, invalid.filename, invalid.reason, invalid.hash, invalid.size]
             out[name] = [fp.mtime_ns, fp.size, fp.ino, racy, "invalid", values]
-    data = json.dumps({"format": FORMAT, "folder": folder, "rows": out}, ensure_ascii=False).encode()
+    # Encoded in slices: one json.dumps holds the GIL throughout, and this runs on a
+    # thread beside the UI (10k rows take tens of milliseconds).
+    items = list(out.items())
+    slices = [json.dumps(dict(items[i:i + 500]), ensure_ascii=False)[1:-1] for i in range(0, len(items), 500)]
+    data = (f'{{"format": {FORMAT}, "folder": {json.dumps(folder, ensure_ascii=False)}, '
+            f'"rows": {{{", ".join(slices)}}}}}').encode()
     directory = os.path.dirname(path)
     try:
         os.makedirs(directory, exist_ok=True)

@@ -211,10 +211,11 @@ def _ok_time(value: object) -> bool:
     return True
 
 
-def _fast_from_dict(cls: type[Skill], data: object, known_id: str | None = None) -> Skill | None:
-    """Build a Skill without the dataclass machinery when every field is plainly valid
-    (the common case when reading files); None sends the caller to the validating path,
-    which accepts a superset of what this accepts and explains what is wrong."""
+def plain_fields(data: object, known_id: str | None = None) -> tuple | None:
+    """``(id, name, description, tags (a list), code, version, created_at, updated_at)``
+    of a decoded skill object whose every field is plainly valid (the common case when
+    reading files), else None: the validating path, which accepts a superset of what
+    this accepts, then says what is wrong. ``known_id``: an id already validated."""
     if type(data) is not dict:
         return None
     get = data.get
@@ -236,10 +237,19 @@ def _fast_from_dict(cls: type[Skill], data: object, known_id: str | None = None)
             return None
     if not (_ok_time(created) and _ok_time(updated)):
         return None
+    return ident, name, description, tags, code, version, created, updated
+
+
+def _fast_from_dict(cls: type[Skill], data: object, known_id: str | None = None) -> Skill | None:
+    """Build a Skill without the dataclass machinery when :func:`plain_fields` vouches for it."""
+    fields = plain_fields(data, known_id)
+    if fields is None:
+        return None
+    ident, name, description, tags, code, version, created, updated = fields
     skill = object.__new__(cls)
     skill.__dict__.update(id=ident, name=name, description=description, tags=tuple(tags), code=code,
                           version=version, created_at=created, updated_at=updated,
-                          extra={k: v for k, v in data.items() if k not in _KNOWN})
+                          extra={k: v for k, v in data.items() if k not in _KNOWN})  # type: ignore[union-attr]
     return skill
 
 

@@ -102,3 +102,62 @@ def test_files_added_and_removed_behind_our_back_show_at_once(tmp_path: Path) ->
         assert [s.id for s in ws.skills.list(sort="name").items] == ["a0", "b0"]
         (folder / "a0.json").unlink()
         assert [s.id for s in ws.skills.list(sort="name").items] == ["b0"]
+
+
+FILES = {
+    "ok.json": sample("ok").to_bytes(),
+    "extra-fields.json": sample("extra-fields", extra={"n": [1, {"x": None}]}).to_bytes(),
+    "no-optional.json": json.dumps({"id": "no-optional", "name": "N"}).encode(),
+    "other-id.json": sample("someone-else").to_bytes(),
+    "tags-string.json": json.dumps({"id": "tags-string", "name": "T", "tags": "web"}).encode(),
+    "tags-null.json": json.dumps({"id": "tags-null", "name": "T", "tags": None}).encode(),
+    "bad-time.json": json.dumps({"id": "bad-time", "name": "T", "created_at": "yesterday"}).encode(),
+    "bool-version.json": json.dumps({"id": "bool-version", "name": "T", "version": True}).encode(),
+    "blank-name.json": json.dumps({"id": "blank-name", "name": "  "}).encode(),
+    "not-json.json": b"{",
+    "latin1.json": '{"id": "latin1", "name": "caf\xe9"}'.encode("latin-1"),
+    "array.json": b"[]",
+    "empty.json": b"",
+    "UPPER.json": sample("upper").to_bytes(),
+    "con.json": json.dumps({"id": "con", "name": "C"}).encode(),
+    "big.json": json.dumps({"id": "big", "name": "B", "code": "x" * 5000}).encode(),
+}
+
+
+def test_fast_rows_equal_checked_rows(tmp_path: Path) -> None:
+    """The catalogue's fast reader gives the row the validating reader gives, file by file."""
+    from backend.skills.catalogue import load_row, read_row
+
+    folder = tmp_path / "skills"
+    folder.mkdir()
+    for name, content in FILES.items():
+        (folder / name).write_bytes(content)
+        old = time.time_ns() - 10_000_000_000  # not racy: both readers see the same
+        os.utime(folder / name, ns=(old, old))
+    for name in FILES:
+        fast = read_row(str(folder), name, 4096)
+        slow = load_row(str(folder), name, 4096)[0]
+        assert (fast.fp, fast.racy, fast.summary, fast.invalid) == (slow.fp, slow.racy, slow.summary, slow.invalid), name
+    assert read_row(str(folder), "ok.json", 4096).summary is not None
+    assert read_row(str(folder), "big.json", 4096).invalid is not None  # over the limit
+
+
+def test_first_load_saves_the_rows_later_off_the_caller(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import gc
+
+    from backend.skills import catalogue
+
+    root = tmp_path / "w"
+    _write_many(root, 70)  # at least 64 rows read: worth saving
+    cache = root / ".storeroom" / "skills-catalogue.json"
+    cache.unlink(missing_ok=True)
+    monkeypatch.setattr(catalogue, "SAVE_DELAY", 0.3)
+    monkeypatch.setattr(catalogue, "GC_PAUSE_MIN", 10)
+    with make_workspace(root) as ws:
+        assert ws.skills.list(sort="name", limit=100).total == 70
+        assert gc.isenabled()  # held off during the load only
+        assert not cache.exists()  # not written in the caller's way...
+        deadline = time.monotonic() + 5
+        while not cache.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(json.loads(cache.read_bytes())["rows"]) == 71  # ...but soon after

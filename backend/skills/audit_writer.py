@@ -21,7 +21,7 @@ from typing import Any
 
 from ..audit import INSERT_SQL, AuditLog, entry_values
 from ..errors import BackendUnavailable
-from .helper import SaveHelper
+from .helper import Job, SaveHelper
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class PendingAudit:
     """One save's audit row, started before the file write; end it with :meth:`finish`."""
 
-    __slots__ = ("_claim", "_done", "_error", "_overlapped", "_values", "_writer", "target")
+    __slots__ = ("_error", "_job", "_overlapped", "_values", "_writer", "target")
 
     def __init__(self, writer: AuditWriter, target: str, values: tuple[Any, ...], overlapped: bool) -> None:
         self._writer = writer
@@ -37,17 +37,15 @@ class PendingAudit:
         self._values = values  # entry_values() arguments, stamped by whoever inserts
         self._overlapped = overlapped  # True: this save holds the writer's transaction lock
         self._error: BaseException | None = None
-        # Whoever takes _claim first inserts the row: the helper, or the caller if the
-        # helper did not get to it before the file was durable (a busy machine).
-        self._claim = threading.Lock()
-        self._done = threading.Lock()  # released by the helper once its insert is over
-        self._done.acquire()
+        # The helper inserts the row, or the caller does if the helper did not get to it
+        # before the file was durable (a busy machine).
+        self._job = Job(self._insert)
 
     def start(self) -> None:
         """Hand the insert to the helper; called just before the fsync, so the helper
         runs while this thread waits without the GIL."""
         if self._overlapped:
-            self._writer._helper.submit(self._run)
+            self._writer._helper.submit(self._job.run)
 
     def finish(self, saved: bool) -> None:
         """``saved``: the file is durable, commit the row; else roll it back. Never raises:
@@ -58,11 +56,11 @@ class PendingAudit:
                 w._append_now(self)
             return
         try:
-            if self._claim.acquire(blocking=False):  # the helper never started it
+            if self._job.take_back():  # the helper never started it
                 if saved:
                     w._insert_and_commit(self._values)
                 return
-            self._done.acquire()  # the helper's insert is over (almost always already)
+            self._job.wait()  # the helper's insert is over (almost always already)
             if self._error is not None:
                 if saved:
                     w._failed(self.target, self._error)
@@ -74,11 +72,8 @@ class PendingAudit:
         finally:
             w._txn.release()
 
-    def _run(self) -> None:
-        """On the helper thread: open the transaction and insert, uncommitted (unless
-        the caller already took the row over)."""
-        if not self._claim.acquire(blocking=False):
-            return
+    def _insert(self) -> None:
+        """On the helper thread: open the transaction and insert, uncommitted."""
         conn = self._writer._conn
         assert conn is not None  # opened by begin(), closed only after finish()
         try:
@@ -90,8 +85,6 @@ class PendingAudit:
                 raise
         except Exception as exc:  # noqa: BLE001 - handed to the caller, which reports it
             self._error = exc
-        finally:
-            self._done.release()
 
 
 class AuditWriter:

@@ -118,10 +118,12 @@ def _read_open(fd: int, max_bytes: int, checked: int) -> FileRead:
 
 
 def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None, *,
-                 sync_dir: bool = True, on_sync: Callable[[], object] | None = None) -> os.stat_result:
+                 sync_dir: bool = True, on_sync: Callable[[], object] | None = None,
+                 before_rename: Callable[[], object] | None = None) -> os.stat_result:
     """Durably replace ``folder/name`` with ``data``: unique temp file, write, fsync,
     rename, fsync the folder. Returns the new file's stat. Readers see old or new, never half.
-    ``on_sync`` runs just before the fsync (work for another thread while this one waits)."""
+    ``on_sync`` runs just before the fsync (work for another thread while this one waits);
+    ``before_rename`` may still call the write off by raising (the temp file is removed)."""
     fd, tmp = _create_temp(folder, name)
     try:
         try:
@@ -134,6 +136,8 @@ def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None,
             st = os.fstat(fd)
         finally:
             os.close(fd)
+        if before_rename is not None:
+            before_rename()
         os.replace(tmp, os.path.join(folder, name))
     except BaseException:
         with contextlib.suppress(OSError):

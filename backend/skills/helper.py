@@ -14,6 +14,36 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 
+class Job:
+    """Work handed to the helper that its owner can take back: if the helper has not
+    started it by the time the owner needs it done, the owner takes it (:meth:`take_back`)
+    and does it itself, so a busy or closed helper never makes a save wait."""
+
+    __slots__ = ("_claim", "_done", "_fn")
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        self._fn = fn
+        self._claim = threading.Lock()  # taken by whoever does the work
+        self._done = threading.Lock()   # released when the helper has done it
+        self._done.acquire()
+
+    def run(self) -> None:
+        """On the helper thread (what :meth:`SaveHelper.submit` is given)."""
+        if self._claim.acquire(blocking=False):
+            try:
+                self._fn()
+            finally:
+                self._done.release()
+
+    def take_back(self) -> bool:
+        """True: the helper never started it and now never will; False: it did (then :meth:`wait`)."""
+        return self._claim.acquire(blocking=False)
+
+    def wait(self) -> None:
+        """Until the helper has done it (call only after ``take_back()`` said False)."""
+        self._done.acquire()
+
+
 class SaveHelper:
     """One daemon thread, started on first use; thread-safe. Jobs submitted after
     :meth:`close` never run (their owners must not wait for them blindly)."""

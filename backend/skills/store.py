@@ -173,7 +173,9 @@ class SkillStore:
         if skill.id != ident:
             c.misses += 1
             return None
-        self._mem.put(ident, MemoryEntry(skill, cached.raw, cached.fp, path, False, cached.hash))
+        # (the hash is computed from the bytes when needed, not taken from Redis: saves
+        # check ``expected`` against it)
+        self._mem.put(ident, MemoryEntry(skill, cached.raw, cached.fp, path, False))
         c.hits += 1
         c.samples.append(_perf() - t0)
         return Served(skill, "redis", cached.hash, len(cached.raw))

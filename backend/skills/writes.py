@@ -12,6 +12,7 @@ from ..errors import NotFound, StorageError, ValidationError
 from .catalogue import Row, check_file, summarise
 from .errors import SkillConflict
 from .files import FileRead, Fingerprint, TooLarge, atomic_write, fsync_dir, read_file
+from .helper import Job
 from .memory import MemoryEntry
 from .model import Skill, content_hash, now_iso, validate_id
 
@@ -75,6 +76,52 @@ def check_expected(ident: str, cur: Current, expected: Expected, mine: Skill | N
         raise conflict("changed since you opened it (content hash differs)")
 
 
+class Stale(Exception):
+    """The file does not hold the bytes the memory tier predicted: redo from the file."""
+
+
+class Verify:
+    """Does the file still hold ``raw``, the bytes the memory tier has for it? Read on
+    the save helper while the new version is fsynced; the answer is needed before the
+    rename. The same read-under-the-lock as :func:`read_current`, out of the caller's way."""
+
+    __slots__ = ("_job", "_max_bytes", "_path", "_raw", "_same")
+
+    def __init__(self, path: str, raw: bytes, max_bytes: int) -> None:
+        self._path = path
+        self._raw = raw
+        self._max_bytes = max_bytes
+        self._same = False
+        self._job = Job(self._read)
+
+    def _read(self) -> None:
+        try:
+            self._same = read_file(self._path, self._max_bytes).raw == self._raw
+        except (OSError, TooLarge):  # gone, unreadable or too large: not what we predicted
+            self._same = False
+
+    def start(self, store: SkillStore) -> None:
+        store._helper.submit(self._job.run)
+
+    def check(self) -> None:
+        """Raise :class:`Stale` unless the file holds the predicted bytes."""
+        if self._job.take_back():  # the helper did not get to it: read here
+            self._read()
+        else:
+            self._job.wait()
+        if not self._same:
+            raise Stale
+
+
+def predict_current(store: SkillStore, ident: str) -> tuple[Current, Verify] | None:
+    """The file as the memory tier says it is, and the check (run before the rename)
+    that it still is; None when memory has nothing for ``ident``."""
+    entry = store._mem.peek(ident)
+    if entry is None:
+        return None
+    return Current(None, entry.skill, None, entry.hash), Verify(entry.path, entry.raw, store.max_bytes)
+
+
 def put(store: SkillStore, skill: Skill, expected: Expected = None) -> Skill:
     """See :meth:`SkillStore.put`."""
     if not isinstance(skill, Skill):
@@ -83,21 +130,41 @@ def put(store: SkillStore, skill: Skill, expected: Expected = None) -> Skill:
     if expected is not None and (isinstance(expected, bool) or not isinstance(expected, (int, str))):
         raise ValidationError("expected must be a version number or a content hash", where="expected")
     with store._locks.hold(skill.id):
-        cur = read_current(store, skill.id)
-        check_expected(skill.id, cur, expected, skill)
-        now = now_iso()
-        if cur.skill is not None:
-            new = skill.stamped(cur.skill.version + 1, cur.skill.created_at or skill.created_at or now, now)
-        else:
-            version = skill.version + 1 if cur.hash is not None else 1
-            new = skill.stamped(version, skill.created_at or now, now)
-        h = write(store, new, cur, "skill.put")
+        # Usually memory holds the file's current bytes (the editor read it, or we wrote
+        # it): check ``expected`` against that and confirm it from the file during the
+        # fsync. A conflict, or a file that turns out different, is redone from the file.
+        predicted = predict_current(store, skill.id)
+        while True:
+            if predicted is not None:
+                cur, verify = predicted
+                try:
+                    check_expected(skill.id, cur, expected, skill)
+                except SkillConflict:
+                    predicted = None  # report what the file really holds
+                    continue
+            else:
+                cur, verify = read_current(store, skill.id), None
+                check_expected(skill.id, cur, expected, skill)
+            now = now_iso()
+            if cur.skill is not None:
+                new = skill.stamped(cur.skill.version + 1, cur.skill.created_at or skill.created_at or now, now)
+            else:
+                version = skill.version + 1 if cur.hash is not None else 1
+                new = skill.stamped(version, skill.created_at or now, now)
+            try:
+                h = write(store, new, cur, "skill.put", verify=verify)
+            except Stale:
+                predicted = None
+                continue
+            break
     store._saved(new, h)
     return new
 
 
-def write(store: SkillStore, new: Skill, cur: Current, action: str, detail: dict | None = None) -> str:
-    """Durable write + tiers + catalogue + audit (caller holds the lock); returns the hash."""
+def write(store: SkillStore, new: Skill, cur: Current, action: str, detail: dict | None = None,
+          verify: Verify | None = None) -> str:
+    """Durable write + tiers + catalogue + audit (caller holds the lock); returns the hash.
+    With ``verify``, the write is called off (:class:`Stale`) if it fails, before the rename."""
     raw = new.to_bytes()
     if len(raw) > store.max_bytes:
         raise ValidationError(f"the skill is {len(raw)} bytes, over the {store.max_bytes}-byte limit",
@@ -107,8 +174,15 @@ def write(store: SkillStore, new: Skill, cur: Current, action: str, detail: dict
     # The audit row is inserted on a helper thread while this one waits on the fsyncs,
     # and committed only once the file is durable (see audit_writer).
     audit = store._audit.begin(action, f"skill:{new.id}", cur.hash, h, {"version": new.version, **(detail or {})})
+
+    def on_sync() -> None:
+        if verify is not None:
+            verify.start(store)
+        audit.start()
+
     try:
-        st = atomic_write(store.folder, name, raw, store._dir_fd, on_sync=audit.start)
+        st = atomic_write(store.folder, name, raw, store._dir_fd, on_sync=on_sync,
+                          before_rename=verify.check if verify is not None else None)
     except BaseException as exc:
         audit.finish(saved=False)
         if isinstance(exc, OSError):

@@ -14,7 +14,7 @@ import pytest
 from skills_fixtures import make_workspace, sample
 
 from backend.errors import StorageError
-from backend.skills import content_hash
+from backend.skills import SkillConflict, content_hash
 
 
 def _rows(db: Path, ident: str) -> list[tuple[str, str | None, str | None]]:
@@ -150,3 +150,44 @@ def test_audit_failure_is_reported_not_raised(tmp_path: Path) -> None:
         assert "audit.failed" in events
         third = store.put(again.evolve(code="# 3"), expected=2)  # and the next one is audited again
         assert _rows(ws.sqlite_path, "x")[-1][2] == content_hash(third.to_bytes())
+
+
+def test_save_checks_the_file_not_memory(tmp_path: Path) -> None:
+    """A save starts from what memory holds for the file and confirms it from the file
+    before the rename: a file rewritten behind our back (same size, same mtime, so only
+    its bytes tell) makes the save a conflict, and nothing is written or audited."""
+    with make_workspace(tmp_path / "w") as ws:
+        store = ws.skills
+        one = store.put(sample("p", code="# aaaa"))
+        path = tmp_path / "w" / "skills" / "p.json"
+        theirs = one.evolve(code="# bbbb", version=7)
+        before = path.stat()
+        path.write_bytes(theirs.to_bytes())
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert path.stat().st_size == before.st_size
+        with pytest.raises(SkillConflict) as err:
+            store.put(one.evolve(name="mine"), expected=one.version)
+        assert err.value.theirs.version == 7 and err.value.theirs.code == "# bbbb"
+        assert path.read_bytes() == theirs.to_bytes()
+        assert not list(path.parent.glob(".*.tmp-*"))
+        assert [a for _, _, a in _rows(ws.sqlite_path, "p")] == [content_hash(one.to_bytes())]
+        # and from the right version it goes through, audited against the file's bytes
+        mine = store.put(one.evolve(name="mine"), expected=7)
+        assert mine.version == 8
+        assert _rows(ws.sqlite_path, "p")[-1][1:] == (content_hash(theirs.to_bytes()), content_hash(mine.to_bytes()))
+
+
+def test_saves_work_without_the_helper(tmp_path: Path) -> None:
+    """Work handed to the save helper is taken back by the saving thread when the helper
+    has not started it: with the helper gone, saves are still checked and audited."""
+    with make_workspace(tmp_path / "w") as ws:
+        store = ws.skills
+        one = store.put(sample("h"))
+        store._helper.close()
+        two = store.put(one.evolve(code="# 2"), expected=1)
+        path = tmp_path / "w" / "skills" / "h.json"
+        path.write_bytes(one.evolve(code="# x", version=5).to_bytes())
+        with pytest.raises(SkillConflict):
+            store.put(two.evolve(code="# 3"), expected=2)
+        assert [a for _, _, a in _rows(ws.sqlite_path, "h")] == [content_hash(one.to_bytes()),
+                                                                  content_hash(two.to_bytes())]

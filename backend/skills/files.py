@@ -90,6 +90,18 @@ def read_file(path: str, max_bytes: int) -> FileRead:
         os.close(fd)
 
 
+def read_file_held(path: str, max_bytes: int) -> tuple[FileRead, int]:
+    """Like :func:`read_file`, but the file stays open: its descriptor is returned too
+    (while it is open, replacing the file does not free the old inode; the close does)."""
+    checked = time.time_ns()
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        return _read_open(fd, max_bytes, checked), fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -119,7 +131,8 @@ def _read_open(fd: int, max_bytes: int, checked: int) -> FileRead:
 
 def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None, *,
                  sync_dir: bool = True, on_sync: Callable[[], object] | None = None,
-                 before_rename: Callable[[], object] | None = None) -> os.stat_result:
+                 before_rename: Callable[[], object] | None = None,
+                 after_rename: Callable[[], object] | None = None) -> os.stat_result:
     """Durably replace ``folder/name`` with ``data``: unique temp file, write, fsync,
     rename, fsync the folder. Returns the new file's stat. Readers see old or new, never half.
     ``on_sync`` runs just before the fsync (work for another thread while this one waits);
@@ -139,6 +152,8 @@ def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None,
         if before_rename is not None:
             before_rename()
         os.replace(tmp, os.path.join(folder, name))
+        if after_rename is not None:
+            after_rename()
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -1,7 +1,9 @@
 """A thread for a save's side work, done while the saving thread waits on fsync.
 
 A save spends most of its time in fsync, which releases the GIL: work handed to this
-thread just before the fsync (the audit insert) runs inside that wait, not after it.
+thread just before the fsync (reading the old file to confirm it, the audit insert)
+runs inside that wait, and closing the old file runs inside the folder fsync. The
+save still waits for each result before it goes on or returns: nothing is left behind.
 """
 
 from __future__ import annotations

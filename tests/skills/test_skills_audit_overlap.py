@@ -191,3 +191,34 @@ def test_saves_work_without_the_helper(tmp_path: Path) -> None:
             store.put(two.evolve(code="# 3"), expected=2)
         assert [a for _, _, a in _rows(ws.sqlite_path, "h")] == [content_hash(one.to_bytes()),
                                                                   content_hash(two.to_bytes())]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_old_files_are_closed_by_the_time_put_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Saves hold the old version open across the rename (its inode is freed by the
+    helper's close, during the folder fsync); every path closes it before returning."""
+    with make_workspace(tmp_path / "w") as ws:
+        store = ws.skills
+        cur = store.put(sample("fd"))
+        cur = store.put(cur.evolve(code="# warm"), expected=cur.version)  # helper and connection up
+        before = len(os.listdir("/proc/self/fd"))
+        for i in range(30):
+            cur = store.put(cur.evolve(code=f"# {i}"), expected=cur.version)
+            assert len(os.listdir("/proc/self/fd")) == before
+        path = tmp_path / "w" / "skills" / "fd.json"
+        path.write_bytes(cur.evolve(code="# theirs", version=99).to_bytes())  # memory is stale now
+        with pytest.raises(SkillConflict):
+            store.put(cur.evolve(code="# mine"), expected=cur.version)
+        assert len(os.listdir("/proc/self/fd")) == before
+        theirs = store.get("fd")
+        real_replace = os.replace
+
+        def failing_replace(src: str, dst: str) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "replace", failing_replace)
+        with pytest.raises(StorageError):
+            store.put(theirs.evolve(code="# lost"), expected=theirs.version)
+        monkeypatch.setattr(os, "replace", real_replace)
+        assert len(os.listdir("/proc/self/fd")) == before
+        assert store.get("fd").code == "# theirs"

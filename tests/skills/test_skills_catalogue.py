@@ -121,6 +121,10 @@ FILES = {
     "UPPER.json": sample("upper").to_bytes(),
     "con.json": json.dumps({"id": "con", "name": "C"}).encode(),
     "big.json": json.dumps({"id": "big", "name": "B", "code": "x" * 5000}).encode(),
+    "spaced.json": b"  \n" + json.dumps({"id": "spaced", "name": "S"}).encode() + b" \n\t",
+    "trailing.json": json.dumps({"id": "trailing", "name": "T"}).encode() + b" x",
+    "bom.json": b"\xef\xbb\xbf" + json.dumps({"id": "bom", "name": "B"}).encode(),
+    "unicode.json": json.dumps({"id": "unicode", "name": "Ünïcødé ✓"}, ensure_ascii=False).encode() + b"\n",
 }
 
 

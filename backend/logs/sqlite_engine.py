@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -18,18 +17,18 @@ from typing import Any
 
 import sqlite_utils
 
+from ..db.checkpointer import Checkpointer
 from ..db.sqlite import connect
 from ..errors import BackendUnavailable, Duplicate, StorageError
 from . import sql
-from .aggregate import deltas
 from .engine import Engine, chunks
 from .schema import ensure_sqlite_schema
 from .validate import Row
 
 _CACHE_KIB = 32 * 1024  # page cache per connection: keeps the hot index pages of big ingests
-# Checkpoint every 64 MiB of WAL instead of SQLite's 4 MiB: an index page changed by
-# several big batches in a row is then copied back to the database once, not each time.
-_CHECKPOINT_PAGES = 16384
+# Checkpoints run on a background thread (backend.db.checkpointer) after commits; a
+# commit checkpoints itself only past 256 MiB of WAL, a safety valve if that thread lags.
+_CHECKPOINT_PAGES = 65536
 
 
 class SqliteEngine(Engine):
@@ -42,7 +41,7 @@ class SqliteEngine(Engine):
         self._wlock = threading.Lock()
         self._rlock = threading.Lock()
         self._insert = sql.insert_runs_sql(self.dialect)
-        self._inserter: ThreadPoolExecutor | None = None
+        self._checkpointer = Checkpointer(path, busy_timeout=busy_timeout)
         writer = connect(path, busy_timeout=busy_timeout)
         try:
             writer.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
@@ -89,6 +88,7 @@ class SqliteEngine(Engine):
             except sqlite3.OperationalError as exc:
                 conn.execute("ROLLBACK")
                 raise self._unavailable(exc) from None
+        self._checkpointer.poke()
 
     def _integrity(self, exc: sqlite3.IntegrityError) -> StorageError:
         if "run_logs.run_id" in str(exc):
@@ -96,44 +96,6 @@ class SqliteEngine(Engine):
                              hint="Runs are append-only: each run_id is stored once; nothing "
                                   "of this batch was written.")
         return StorageError(f"SQLite refused the write: {exc}")
-
-    def write_chunks(self, chunks: Iterable[Sequence[Row]], *, skip_existing: bool = False) -> int:
-        """One transaction, pipelined: while SQLite inserts a chunk on the writer thread
-        (sqlite3 releases the GIL as SQLite works), the caller validates the next one.
-
-        All or nothing as before: an invalid run or a duplicate anywhere rolls the whole
-        batch back; the aggregates are applied last, from the rows actually inserted.
-        """
-        pending: Future[list[Row]] | None = None
-        inserted: list[Row] = []
-        with self._tx() as cur:
-            try:
-                for chunk in chunks:  # the caller's thread validates each chunk here
-                    if pending is not None:
-                        inserted += pending.result()
-                    pending = self._pipeline().submit(self._insert_chunk, cur, chunk, skip_existing)
-                if pending is not None:
-                    inserted += pending.result()
-                    pending = None
-            finally:
-                if pending is not None:  # validation failed: let the insert end before rollback
-                    wait([pending])
-            if inserted:
-                self._apply(cur, deltas(inserted))
-        return len(inserted)
-
-    def _insert_chunk(self, cur: sqlite3.Connection, rows: Sequence[Row], skip_existing: bool) -> list[Row]:
-        if skip_existing:
-            existing = self._existing_ids(cur, [r.run_id for r in rows])
-            rows = [r for r in rows if r.run_id not in existing]
-        if rows:
-            self._insert_rows(cur, rows)
-        return list(rows)
-
-    def _pipeline(self) -> ThreadPoolExecutor:
-        if self._inserter is None:
-            self._inserter = ThreadPoolExecutor(1, thread_name_prefix="sqlite-insert")
-        return self._inserter
 
     def _read(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._rlock:
@@ -199,8 +161,7 @@ class SqliteEngine(Engine):
             self.db.conn.execute("ANALYZE")
 
     def close(self) -> None:
-        if self._inserter is not None:
-            self._inserter.shutdown(wait=True)
+        self._checkpointer.close()
         # Under both locks: closing a connection another thread is using crashes sqlite3.
         with self._wlock, self._rlock:  # the order _insert_rows takes them in
             for conn in (self._reader, self.db.conn):

@@ -1,0 +1,77 @@
+"""The background WAL checkpointer: commits leave the copying to it, it really copies
+the log back into the database, and it stops with the workspace."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from logs_support import make_ws, sample_runs
+
+from backend.db.checkpointer import Checkpointer
+from backend.db.sqlite import connect
+
+
+def _rows_in_database_file(path: Path, tmp: Path) -> int:
+    """Rows in the database file alone, without its WAL: what has been checkpointed."""
+    alone = tmp / "alone.db"
+    alone.write_bytes(path.read_bytes())
+    conn = sqlite3.connect(alone)
+    try:
+        return conn.execute("SELECT count(*) FROM t").fetchone()[0]
+    except sqlite3.DatabaseError:  # copied while a checkpoint was writing: not yet
+        return -1
+    finally:
+        conn.close()
+
+
+def test_checkpointer_copies_the_log_back_after_commits(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    writer = connect(path)
+    writer.execute("PRAGMA wal_autocheckpoint=0")  # only the checkpointer copies
+    writer.execute("CREATE TABLE t (x)")
+    cp = Checkpointer(path, interval=0.01)
+    try:
+        for _ in range(5):
+            writer.execute("BEGIN")
+            writer.executemany("INSERT INTO t VALUES (?)", [(b"x" * 500,)] * 2000)
+            writer.execute("COMMIT")
+            cp.poke()
+        # Everything the writer committed reaches the database file, not only the log.
+        deadline = time.monotonic() + 10
+        while _rows_in_database_file(path, tmp_path) < 10_000 and time.monotonic() < deadline:
+            cp.poke()
+            time.sleep(0.02)
+        assert cp.checkpoints >= 1
+    finally:
+        cp.close()
+    assert _rows_in_database_file(path, tmp_path) == 10_000
+    assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 10_000
+    writer.close()
+
+
+def test_the_workspace_checkpoints_in_the_background_and_stops_it(tmp_path: Path) -> None:
+    ws = make_ws(tmp_path / "ws", "sqlite")
+    for seed in range(3):
+        ws.logs.store_logs(sample_runs(3000, seed=seed))
+    engine = ws.logs.engine
+    deadline = time.monotonic() + 10
+    while engine._checkpointer.checkpoints < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert engine._checkpointer.checkpoints >= 1
+    ws.close()
+    assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+    conn = sqlite3.connect(engine.path)
+    assert conn.execute("SELECT count(*) FROM run_logs").fetchone()[0] == 9000
+    conn.close()
+
+
+def test_poke_after_close_starts_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "y.db"
+    connect(path).close()
+    cp = Checkpointer(path)
+    cp.close()
+    cp.poke()
+    assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]

@@ -104,13 +104,14 @@ class Verify:
     microseconds in the filesystem) overlaps that fsync instead of lengthening the
     rename. The save waits for the close before it returns."""
 
-    __slots__ = ("_close_job", "_fd", "_job", "_max_bytes", "_path", "_raw", "_renamed", "_same")
+    __slots__ = ("_close_job", "_fd", "_job", "_max_bytes", "_path", "_raw", "_renamed", "_same", "_settled")
 
     def __init__(self, path: str, raw: bytes, max_bytes: int) -> None:
         self._path = path
         self._raw = raw
         self._max_bytes = max_bytes
         self._same = False
+        self._settled = False
         self._fd: int | None = None
         self._job = Job(self._read)
         self._close_job = Job(self._close_old)
@@ -139,12 +140,21 @@ class Verify:
     def start_close(self, store: SkillStore) -> None:
         store._helper.submit(self._close_job.run)
 
-    def check(self) -> None:
-        """Raise :class:`Stale` unless the file holds the predicted bytes."""
-        if self._job.take_back():  # the helper did not get to it: read here
-            self._read()
+    def _settle(self, read: bool) -> None:
+        """Make sure the helper is not reading (or about to): take the read back (and
+        do it here if ``read``) or wait for it. Once only."""
+        if self._settled:
+            return
+        self._settled = True
+        if self._job.take_back():  # the helper did not get to it
+            if read:
+                self._read()
         else:
             self._job.wait()
+
+    def check(self) -> None:
+        """Raise :class:`Stale` unless the file holds the predicted bytes."""
+        self._settle(read=True)
         if not self._same:
             raise Stale
 
@@ -155,6 +165,7 @@ class Verify:
 
     def done(self) -> None:
         """Before the save returns: the old file is closed (here, if the helper has not)."""
+        self._settle(read=False)  # a failed write may not have asked: no read may open it later
         if self._close_job.take_back():
             self._close_old()
         else:

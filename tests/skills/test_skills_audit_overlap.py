@@ -222,3 +222,15 @@ def test_old_files_are_closed_by_the_time_put_returns(tmp_path: Path, monkeypatc
         monkeypatch.setattr(os, "replace", real_replace)
         assert len(os.listdir("/proc/self/fd")) == before
         assert store.get("fd").code == "# theirs"
+        real_fsync = os.fsync
+
+        def failing_fsync(fd: int) -> None:  # at once: the helper may not have read yet
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(os, "fsync", failing_fsync)
+        for _ in range(5):
+            with pytest.raises(StorageError):
+                store.put(theirs.evolve(code="# lost"), expected=theirs.version)
+        monkeypatch.setattr(os, "fsync", real_fsync)
+        store.put(theirs.evolve(code="# kept"), expected=theirs.version)  # the helper is idle again
+        assert len(os.listdir("/proc/self/fd")) == before

@@ -35,7 +35,7 @@ from backend.migrate.endpoints import Endpoint  # noqa: E402
 from backend.migrate.synth import create_source  # noqa: E402
 from backend.migrate.tables import TABLES  # noqa: E402
 from backend.migrate.tally import copy_hashes_source  # noqa: E402
-from backend.migrate.verify import SourceHashes, verify  # noqa: E402
+from backend.migrate.verify import EarlyTargetHashes, SourceHashes, verify  # noqa: E402
 
 TARGET_SECONDS = 24.0
 TARGET_RSS_MB = 150.0
@@ -131,16 +131,20 @@ def _one_run(server: object, source: Path, name: str, batch: int) -> dict[str, o
     start = time.perf_counter()
     # As `storeroom migrate run` does: the copy hashes the source as it reads it (C
     # accelerator built), or worker processes hash it while the copy runs.
+    # PostgreSQL hashes each loaded table while its indexes are built.
     hashes = None if copy_hashes_source(src, dst) else SourceHashes(src, TABLES)
+    early = EarlyTargetHashes(dst)
     try:
-        result = run_copy(src, dst, TABLES, batch_rows=batch)
+        result = run_copy(src, dst, TABLES, batch_rows=batch, on_loaded=early.loaded)
         copy_s = time.perf_counter() - start
         v0 = time.perf_counter()
-        report = verify(src, dst, TABLES, source_hashes=hashes, copied_hashes=result.source_hashes)
+        report = verify(src, dst, TABLES, source_hashes=hashes, copied_hashes=result.source_hashes,
+                        early_target=early)
         verify_s = time.perf_counter() - v0
         if hashes is not None:
             hashes.pool.shutdown(wait=True)  # reaped, so their CPU is counted below
     finally:
+        early.close()
         if hashes is not None:
             hashes.close()
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -100,8 +100,13 @@ def _is_connection_error(exc: BaseException) -> bool:
 def run_copy(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...], *,
              resume: bool = False, batch_rows: int = DEFAULT_BATCH_ROWS,
              progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
-             retries: int = 5, retry_wait: float = 1.0) -> CopyResult:
-    """Copy ``tables`` from source to target; see the module docstring for the guarantees."""
+             retries: int = 5, retry_wait: float = 1.0,
+             on_loaded: Callable[[Table], None] | None = None) -> CopyResult:
+    """Copy ``tables`` from source to target; see the module docstring for the guarantees.
+
+    ``on_loaded(table)`` runs once all of a table's rows are committed, before its
+    indexes are built (a verification can start hashing it then).
+    """
     cancel = cancel or threading.Event()
     start = time.monotonic()
     tally = None
@@ -126,7 +131,7 @@ def run_copy(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...]
             while True:
                 try:
                     if _copy_table(source, target, table, checkpoints[table.name], tracker,
-                                   batch_rows, cancel, tally):
+                                   batch_rows, cancel, tally, on_loaded):
                         return _result("cancelled", target, tables, start, resumed)
                     break
                 except Exception as exc:
@@ -180,7 +185,8 @@ def _reconnect(target: Any, ep: Endpoint, wait: float, cancel: threading.Event) 
 
 
 def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker: Tracker,
-                batch_rows: int, cancel: threading.Event, tally: SourceTally | None = None) -> bool:
+                batch_rows: int, cancel: threading.Event, tally: SourceTally | None = None,
+                on_loaded: Callable[[Table], None] | None = None) -> bool:
     """Copy one table from its checkpoint; True if cancelled."""
     if cp.done:
         return False
@@ -243,6 +249,8 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
             tracker.advance(table.name, len(items) - len(refused), len(bad) + len(refused))
             if cancel.is_set():
                 return True
+    if on_loaded is not None:
+        on_loaded(table)
     tracker.emit("index", table.name)
     target.finish_table(table, cp)
     if tally is not None:

@@ -21,7 +21,7 @@ from .progress import ProgressCallback
 from .switch import SwitchResult, check_switchable, switch_to, undo_switch
 from .tables import select_tables
 from .tally import copy_hashes_source
-from .verify import SourceHashes, VerifyReport, verify
+from .verify import EarlyTargetHashes, SourceHashes, VerifyReport, verify
 
 
 @dataclass(frozen=True)
@@ -121,16 +121,21 @@ class Migrator:
         # otherwise worker processes hash it while the copy runs.
         hashes = (SourceHashes(src, chosen) if check and not copy_hashes_source(src, dst)
                   and SourceHashes.worth_it(src, chosen) else None)
+        # PostgreSQL hashes each loaded table while the copy builds its indexes.
+        early = EarlyTargetHashes(dst) if check and dst.kind == "postgres" else None
         try:
             return self._run(record, src, dst, chosen, resume, check, batch_rows, progress,
-                             cancel, hashes)
+                             cancel, hashes, early)
         finally:
             if hashes is not None:
                 hashes.close()
+            if early is not None:
+                early.close()
 
     def _run(self, record: RunRecord, src: Endpoint, dst: Endpoint, chosen: Any, resume: bool,
              check: bool, batch_rows: int, progress: ProgressCallback | None,
-             cancel: threading.Event | None, hashes: SourceHashes | None) -> RunOutcome:
+             cancel: threading.Event | None, hashes: SourceHashes | None,
+             early: EarlyTargetHashes | None = None) -> RunOutcome:
         prepared = threading.Event()  # set once the target accepted the run
 
         def tracked(p: Any) -> None:
@@ -140,7 +145,8 @@ class Migrator:
 
         try:
             result = run_copy(src, dst, chosen, resume=resume, batch_rows=batch_rows,
-                              progress=tracked, cancel=cancel)
+                              progress=tracked, cancel=cancel,
+                              on_loaded=early.loaded if early is not None else None)
         except BaseException as exc:
             if isinstance(exc, Exception) and not prepared.is_set():
                 self.history.discard(record.id)  # refused or unreachable: nothing was written
@@ -153,7 +159,7 @@ class Migrator:
         report = None
         if check and result.status != "cancelled":
             report = self._verify(record, src, dst, chosen, progress, hashes,
-                                  result.source_hashes)
+                                  result.source_hashes, early)
         # No audit entry here: writing to the source now would make it differ from the
         # copy just verified. The history records the run; the switch is audited.
         return RunOutcome(self._record(record.id), result, report)
@@ -167,9 +173,10 @@ class Migrator:
 
     def _verify(self, record: RunRecord | None, src: Endpoint, dst: Endpoint, tables: Any,
                 progress: ProgressCallback | None, hashes: SourceHashes | None = None,
-                copied: dict[str, tuple[int, int]] | None = None) -> VerifyReport:
+                copied: dict[str, tuple[int, int]] | None = None,
+                early: EarlyTargetHashes | None = None) -> VerifyReport:
         report = verify(src, dst, tables, progress=progress, source_hashes=hashes,
-                        copied_hashes=copied)
+                        copied_hashes=copied, early_target=early)
         if record is not None:
             self.history.update(record.id, verified=report.ok,
                                 verify_detail=[f"{t.table}: {t.verdict}" for t in report.tables])

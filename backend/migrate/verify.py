@@ -140,6 +140,42 @@ class SourceHashes:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _pg_table_hash(dsn: str, table: Table) -> tuple[int, int]:
+    side = PgSide(dsn)
+    try:
+        return side.table_hash(table)
+    finally:
+        side.close()
+
+
+class EarlyTargetHashes:
+    """PostgreSQL's side of the verification, started as soon as the copy has loaded a
+    table: the server hashes its rows on another connection while the copy builds that
+    table's indexes (which change no row). Pass :meth:`loaded` as ``run_copy``'s
+    ``on_loaded`` and this object to :func:`verify`."""
+
+    def __init__(self, ep: Endpoint) -> None:
+        self.dsn = ep.location
+        self.pool = cf.ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify-target")
+        self.futures: dict[str, cf.Future[tuple[int, int]]] = {}
+
+    def loaded(self, table: Table) -> None:
+        self.futures[table.name] = self.pool.submit(_pg_table_hash, self.dsn, table)
+
+    def result(self, table: Table) -> tuple[int, int] | None:
+        """The hash taken early, or None (not loaded in this run, or it failed)."""
+        future = self.futures.get(table.name)
+        if future is None:
+            return None
+        try:
+            return future.result()
+        except Exception:  # noqa: BLE001 - e.g. a dropped connection: verify hashes it again
+            return None
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _ranges(side: SqliteSide, table: Table, n: int) -> list[tuple[int, int]]:
     if not side.has_table(table):
         return []
@@ -151,11 +187,13 @@ def _ranges(side: SqliteSide, table: Table, n: int) -> list[tuple[int, int]]:
 def verify(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...], *,
            sample: int = 20, progress: ProgressCallback | None = None,
            source_hashes: SourceHashes | None = None,
-           copied_hashes: dict[str, tuple[int, int]] | None = None) -> VerifyReport:
+           copied_hashes: dict[str, tuple[int, int]] | None = None,
+           early_target: EarlyTargetHashes | None = None) -> VerifyReport:
     """Compare every table of ``tables`` between source and target.
 
     ``copied_hashes``: source (rows, hash) per table, taken by the copy that just read
     those tables whole (``CopyResult.source_hashes``); the other tables are hashed here.
+    ``early_target``: target hashes the copy started (:class:`EarlyTargetHashes`).
     """
     copied_hashes = copied_hashes or {}
     from .copy import open_target
@@ -197,7 +235,8 @@ def verify(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...], 
                 excluded = list({json_key(k): k for k in excluded}.values())
                 # Both sides at once: PostgreSQL works in its server, SQLite in our workers.
                 later = background.submit(hash_of, source, source_ep, table, excluded)
-                t_rows, t_hash = hash_of(target, target_ep, table, [])
+                early = early_target.result(table) if early_target is not None else None
+                t_rows, t_hash = early if early is not None else hash_of(target, target_ep, table, [])
                 s_rows, s_hash = later.result()
                 keys = local.sample_keys(table, sample)
                 skipped = {q.row_id for q in quarantined if q.table == table.name}

@@ -125,3 +125,47 @@ def test_random_json_texts_match_postgresql(postgres_dsn: str) -> None:
         for text in texts:
             expected = conn.execute("SELECT %s::jsonb::text", (text,)).fetchone()[0]
             assert pg_json_text(text) == expected, text
+
+
+def test_target_hashes_taken_while_indexes_build_equal_a_later_pass(source_db: Path,
+                                                                   postgres_dsn: str) -> None:
+    from backend.migrate.sides import PgSide
+    from backend.migrate.verify import EarlyTargetHashes
+
+    early = EarlyTargetHashes(pg_ep(postgres_dsn))
+    loaded: list[str] = []
+
+    def on_loaded(table) -> None:  # noqa: ANN001
+        loaded.append(table.name)
+        early.loaded(table)
+
+    try:
+        run_copy(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES, on_loaded=on_loaded)
+        assert loaded == [t.name for t in TABLES]
+        side = PgSide(postgres_dsn)
+        try:
+            for table in TABLES:
+                assert early.result(table) == side.table_hash(table), table.name
+        finally:
+            side.close()
+        with_early = verify(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES, early_target=early)
+    finally:
+        early.close()
+    plain = verify(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES)
+    assert with_early.ok and with_early.as_dict()["tables"] == plain.as_dict()["tables"]
+
+
+def test_a_failed_early_hash_is_taken_again_by_verify(source_db: Path, postgres_dsn: str) -> None:
+    from backend.migrate.verify import EarlyTargetHashes
+
+    run_copy(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES)
+    early = EarlyTargetHashes(pg_ep(postgres_dsn.replace("dbname=", "dbname=missing_")
+                                    if "dbname=" in postgres_dsn else postgres_dsn + "_missing"))
+    try:
+        for table in TABLES:
+            early.loaded(table)  # every one fails: the database does not exist
+        assert all(early.result(t) is None for t in TABLES)
+        report = verify(sqlite_ep(source_db), pg_ep(postgres_dsn), TABLES, early_target=early)
+    finally:
+        early.close()
+    assert report.ok

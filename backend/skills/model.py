@@ -10,8 +10,9 @@ import dataclasses
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ..errors import ValidationError
@@ -71,10 +72,18 @@ def validate_id(ident: object) -> str:
     return ident
 
 
+_second: tuple[int, str] = (0, "")  # the last whole second formatted, shared by threads
+
+
 def now_iso() -> str:
     """Current UTC time as ``2026-08-13T15:38:47.123456Z`` (sorts as text)."""
-    # isoformat ends in "+00:00" for UTC; it is several times faster than strftime
-    return datetime.now(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+    global _second
+    seconds, ns = divmod(time.time_ns(), 1_000_000_000)
+    last, text = _second  # one read of the pair: never a torn one
+    if seconds != last:  # every save pays this otherwise; most share their second
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _second = (seconds, text)
+    return f"{text}.{ns // 1000:06d}Z"
 
 
 def _check_time(value: object, where: str) -> str | None:
@@ -264,7 +273,7 @@ def canonical_bytes(obj: Any) -> bytes:
     out: list[str] = []
     try:
         _encode(obj, "\n", out)
-    except (_NotPlain, RecursionError):
+    except (_NotPlain, RecursionError, TypeError):  # TypeError: keys that do not sort
         return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
     out.append("\n")
     return "".join(out).encode("utf-8")
@@ -298,7 +307,10 @@ def _encode(o: Any, nl: str, out: list[str]) -> None:
         for v in o:
             out.append(sep)
             sep = "," + inner
-            _encode(v, inner, out)
+            if type(v) is str:  # the common case, without a call
+                out.append(_quote(v))
+            else:
+                _encode(v, inner, out)
         out.append(nl + "]")
     elif t is dict:
         if not o:
@@ -306,19 +318,21 @@ def _encode(o: Any, nl: str, out: list[str]) -> None:
             return
         inner = nl + "  "
         sep = "{" + inner
-        for k in sorted(o) if all(type(k) is str for k in o) else _not_plain():
+        for k in sorted(o):
+            if type(k) is not str:
+                raise _NotPlain
+            v = o[k]
             out.append(sep)
             sep = "," + inner
             out.append(_quote(k))
             out.append(": ")
-            _encode(o[k], inner, out)
+            if type(v) is str:
+                out.append(_quote(v))
+            else:
+                _encode(v, inner, out)
         out.append(nl + "}")
     else:
         raise _NotPlain
-
-
-def _not_plain() -> list[str]:
-    raise _NotPlain
 
 
 def content_hash(raw: bytes) -> str:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+import orjson
+
 from ..errors import ValidationError
 from .models import RunLog
 from .schema import STATUSES
@@ -25,6 +27,22 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 _STATUSES = frozenset(STATUSES)
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+# orjson writes the same compact JSON about ten times faster; anything it would treat
+# differently from json (datetimes, dataclasses, subclasses, non-string keys, huge ints)
+# makes it fail, and the strict encoder above decides, error message included.
+_ORJSON_OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+                   | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
+def _fast_dumps(payload: Mapping[str, Any]) -> str | None:
+    """Compact JSON text from orjson, or None when the strict encoder must decide."""
+    try:
+        raw = orjson.dumps(payload, option=_ORJSON_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError included
+        return None
+    if b"null" in raw:
+        return None  # orjson writes NaN and Infinity as null; json refuses them
+    return raw.decode()
 
 
 class Row(NamedTuple):
@@ -102,8 +120,10 @@ def encode_payload(payload: Any, where: str, max_bytes: int = DEFAULT_MAX_PAYLOA
     if not isinstance(payload, Mapping):
         raise ValidationError(f"payload must be a JSON object, got {type(payload).__name__}",
                               where=where, hint="Wrap the value in an object, e.g. {\"value\": ...}.")
+    text = _fast_dumps(payload) if type(payload) is dict else None
     try:
-        text = _dumps(payload)
+        if text is None:
+            text = _dumps(payload)
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"payload is not JSON: {exc}", where=where,
                               hint="Use only objects, lists, strings, numbers, booleans and null "

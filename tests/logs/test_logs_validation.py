@@ -65,3 +65,25 @@ def test_other_timezones_are_normalised(ws):
     ws.logs.store_log(run)
     got = ws.logs.get_log(run["run_id"])
     assert got.started_at == END and got.started_at.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("payload", [
+    {"steps": [{"id": "s1", "ms": 1.5, "ok": True, "err": None}], "é": "ünïcode ✓", "n": 10**30},
+    {"x": float("inf")}, {1: "int key"}, {"when": END}, {"t": (1, 2)}, {"big": -(2**70)},
+])
+def test_payload_text_is_what_the_strict_encoder_writes_or_the_same_refusal(payload):
+    """The fast encoder never accepts what json refuses, and its text means the same."""
+    import json
+
+    from backend.errors import ValidationError as VE
+    from backend.logs.validate import encode_payload
+
+    try:
+        expected = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        with pytest.raises(VE, match="payload is not JSON"):
+            encode_payload(payload, "run")
+        return
+    text = encode_payload(payload, "run")
+    assert json.loads(text) == json.loads(expected)
+    assert ", " not in text and '": ' not in text

@@ -6,6 +6,12 @@ pays for copying and fsyncing all the others. Here a thread with its own connect
 runs a PASSIVE checkpoint after commits instead: it blocks neither writers nor readers,
 and sqlite3 releases the GIL while SQLite works, so it runs beside the writer. The
 writer keeps a high ``wal_autocheckpoint`` only as a safety valve (see callers).
+
+A PASSIVE checkpoint never lets the log start over while the writer keeps appending,
+so the WAL file would grow without end; once it holds more than ``restart_frames``,
+a RESTART checkpoint follows the PASSIVE one. It waits for the writer's current
+transaction and holds the next one back only while it copies what little the PASSIVE
+one left, after which the next transaction writes the log from its start again.
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ log = logging.getLogger(__name__)
 class Checkpointer:
     """``poke()`` after a commit; checkpoints run at most every ``interval`` seconds."""
 
-    def __init__(self, path: Path, *, busy_timeout: float = 5.0, interval: float = 0.2) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = 5.0, interval: float = 0.2,
+                 restart_frames: int = 8192) -> None:
         self.path = path
+        self.restart_frames = restart_frames
         self.busy_timeout = busy_timeout
         self.interval = interval
         self._wake = threading.Event()
@@ -32,6 +40,7 @@ class Checkpointer:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.checkpoints = 0
+        self.restarts = 0
 
     def poke(self) -> None:
         """Ask for a checkpoint soon (starts the thread on first use)."""
@@ -57,7 +66,10 @@ class Checkpointer:
                 if self._stopping.is_set():
                     break
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    _busy, frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    if frames > self.restart_frames:
+                        conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+                        self.restarts += 1
                     self.checkpoints += 1
                 except sqlite3.Error as exc:  # e.g. the file went away; the valve still works
                     log.warning("checkpoint of %s failed: %s", self.path.name, exc)

@@ -75,3 +75,43 @@ def test_poke_after_close_starts_nothing(tmp_path: Path) -> None:
     cp.close()
     cp.poke()
     assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+
+
+def test_a_long_log_starts_over_after_the_checkpoint(tmp_path: Path) -> None:
+    """A reader's old snapshot lets the log grow (PASSIVE cannot copy past it, as when
+    the writer keeps appending); once past ``restart_frames`` the checkpointer makes the
+    next write start the log over instead of growing the file further."""
+    path = tmp_path / "z.db"
+    writer = connect(path)
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE t (x)")
+    reader = connect(path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM t").fetchone()  # holds its snapshot
+    cp = Checkpointer(path, interval=0.0, restart_frames=100)
+    try:
+        for _ in range(5):  # ~5 x 50 frames, none of which can be copied yet
+            writer.execute("BEGIN IMMEDIATE")
+            writer.executemany("INSERT INTO t VALUES (?)", [(b"y" * 1000,)] * 200)
+            writer.execute("COMMIT")
+            cp.poke()
+        reader.execute("COMMIT")
+        deadline = time.monotonic() + 10
+        while cp.restarts < 1 and time.monotonic() < deadline:
+            cp.poke()
+            time.sleep(0.01)
+        assert cp.restarts >= 1
+    finally:
+        cp.close()
+    size = Path(f"{path}-wal").stat().st_size
+    writer.execute("INSERT INTO t VALUES (1)")  # written from the log's start
+    assert Path(f"{path}-wal").stat().st_size == size  # the file did not grow
+    probe = connect(path)
+    try:
+        _busy, frames, _copied = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        probe.close()
+    assert frames <= 5  # the log holds only the last write
+    assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 1001
+    writer.close()
+    reader.close()

@@ -4,7 +4,6 @@ durably, then update the tiers and the catalogue, and commit the audit row."""
 from __future__ import annotations
 
 import os
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -12,18 +11,10 @@ from typing import TYPE_CHECKING
 from ..errors import NotFound, StorageError, ValidationError
 from .catalogue import Row, check_file, summarise
 from .errors import SkillConflict
-from .files import (
-    FileRead,
-    Fingerprint,
-    TooLarge,
-    atomic_write,
-    fsync_dir,
-    read_file,
-    read_file_held,
-)
-from .helper import Job
+from .files import FileRead, Fingerprint, TooLarge, atomic_write, fsync_dir, read_file
 from .memory import MemoryEntry
 from .model import Skill, content_hash, now_iso, validate_id
+from .predicted import Stale, Verify
 
 if TYPE_CHECKING:
     from .store import SkillStore
@@ -83,93 +74,6 @@ def check_expected(ident: str, cur: Current, expected: Expected, mine: Skill | N
                            f"it is now version {cur.skill.version})")
     elif expected != cur.hash:
         raise conflict("changed since you opened it (content hash differs)")
-
-
-class Stale(Exception):
-    """The file does not hold the bytes the memory tier predicted: redo from the file."""
-
-
-# Holding the old file open across the rename is for POSIX: elsewhere (Windows) an
-# open file may refuse to be replaced.
-_HOLD_OLD = os.name == "posix"
-
-
-class Verify:
-    """Does the file still hold ``raw``, the bytes the memory tier has for it? Read on
-    the save helper while the new version is fsynced; the answer is needed before the
-    rename. The same read-under-the-lock as :func:`read_current`, out of the caller's way.
-
-    The old file stays open across the rename and the helper closes it during the
-    folder fsync: the rename then only unlinks it, and freeing its inode (tens of
-    microseconds in the filesystem) overlaps that fsync instead of lengthening the
-    rename. The save waits for the close before it returns."""
-
-    __slots__ = ("_close_job", "_fd", "_job", "_max_bytes", "_path", "_raw", "_renamed", "_same", "_settled")
-
-    def __init__(self, path: str, raw: bytes, max_bytes: int) -> None:
-        self._path = path
-        self._raw = raw
-        self._max_bytes = max_bytes
-        self._same = False
-        self._settled = False
-        self._fd: int | None = None
-        self._job = Job(self._read)
-        self._close_job = Job(self._close_old)
-        self._renamed = threading.Lock()  # released by the saving thread once past the rename
-        self._renamed.acquire()
-
-    def _read(self) -> None:
-        try:
-            if _HOLD_OLD:
-                read, self._fd = read_file_held(self._path, self._max_bytes)
-            else:
-                read = read_file(self._path, self._max_bytes)
-            self._same = read.raw == self._raw
-        except (OSError, TooLarge):  # gone, unreadable or too large: not what we predicted
-            self._same = False
-
-    def _close_old(self) -> None:
-        self._renamed.acquire()
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    def start(self, store: SkillStore) -> None:
-        store._helper.submit(self._job.run)
-
-    def start_close(self, store: SkillStore) -> None:
-        store._helper.submit(self._close_job.run)
-
-    def _settle(self, read: bool) -> None:
-        """Make sure the helper is not reading (or about to): take the read back (and
-        do it here if ``read``) or wait for it. Once only."""
-        if self._settled:
-            return
-        self._settled = True
-        if self._job.take_back():  # the helper did not get to it
-            if read:
-                self._read()
-        else:
-            self._job.wait()
-
-    def check(self) -> None:
-        """Raise :class:`Stale` unless the file holds the predicted bytes."""
-        self._settle(read=True)
-        if not self._same:
-            raise Stale
-
-    def renamed(self) -> None:
-        """Past the rename (or the write failed): the helper may close the old file."""
-        if self._renamed.locked():  # (only the saving thread calls this: no race)
-            self._renamed.release()
-
-    def done(self) -> None:
-        """Before the save returns: the old file is closed (here, if the helper has not)."""
-        self._settle(read=False)  # a failed write may not have asked: no read may open it later
-        if self._close_job.take_back():
-            self._close_old()
-        else:
-            self._close_job.wait()
 
 
 def predict_current(store: SkillStore, ident: str) -> tuple[Current, Verify] | None:

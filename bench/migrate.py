@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from backend.migrate.copy import run_copy  # noqa: E402
+from backend.migrate.copy import DEFAULT_BATCH_ROWS, run_copy  # noqa: E402
 from backend.migrate.endpoints import Endpoint  # noqa: E402
 from backend.migrate.synth import create_source  # noqa: E402
 from backend.migrate.tables import TABLES  # noqa: E402
@@ -164,7 +164,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep-source", action="store_true",
                         help="reuse the generated source database from a previous run")
-    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH_ROWS)
     parser.add_argument("--repeat", type=int, default=1,
                         help="migrations (each into a fresh database) to take medians over")
     args = parser.parse_args()

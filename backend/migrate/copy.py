@@ -29,7 +29,7 @@ from .target_sqlite import SqliteTarget
 from .values import BadValue, row_converter
 
 log = logging.getLogger(__name__)
-DEFAULT_BATCH_ROWS = 5000
+DEFAULT_BATCH_ROWS = 2500  # ~3.5 MB of 1.2 KB payloads: a few batches in flight stay small
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import Conflict, StorageError, ValidationError
 from .control import Quarantined
-from .copy import CopyResult, open_target, run_copy
+from .copy import DEFAULT_BATCH_ROWS, CopyResult, open_target, run_copy
 from .endpoints import Endpoint, parse_endpoint
 from .history import History, RunRecord, now_iso
 from .plan import Plan, make_plan
@@ -110,7 +110,7 @@ class Migrator:
                          cancel=cancel)
 
     def run(self, target: str, *, source: str | None = None, tables: list[str] | None = None,
-            resume: bool = False, check: bool = True, batch_rows: int = 5000,
+            resume: bool = False, check: bool = True, batch_rows: int = DEFAULT_BATCH_ROWS,
             progress: ProgressCallback | None = None,
             cancel: threading.Event | None = None) -> RunOutcome:
         """Copy (or resume), then verify unless cancelled; the run is recorded."""

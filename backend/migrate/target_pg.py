@@ -178,11 +178,12 @@ class PgTarget:
                 for row in rows:
                     copy.write_row(row)
 
-    def _copy_stream(self, table: Table, data: bytes) -> None:
+    def _copy_stream(self, table: Table, pieces: list[bytes]) -> None:
         with self.conn.cursor() as cur:
             cols = ", ".join(table.column_names)
             with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.write(data)
+                for piece in pieces:
+                    copy.write(piece)
 
     def write_batch(self, table: Table, items: list[Item], bad: list[Quarantined],
                     cp: Checkpoint, data: list[bytes] | None = None) -> list[Quarantined]:

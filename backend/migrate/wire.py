@@ -71,7 +71,8 @@ def batch_encoder(table: Table) -> BatchEncoder | None:
         timestamp_columns=tuple(i for i, c in enumerate(table.columns) if c.type == "timestamptz"))
 
 
-def stream(parts: list[bytes]) -> bytes:
-    """A complete binary COPY stream from encoded rows."""
-    return b"".join([SIGNATURE, *parts, TRAILER])
+def stream(parts: list[bytes]) -> list[bytes]:
+    """The pieces of a complete binary COPY stream from encoded rows, to send one after
+    another (joining them would hold a second copy of the batch in memory)."""
+    return [SIGNATURE, *parts, TRAILER]
 

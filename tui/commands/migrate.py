@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-scan", action="store_true", help="plan: skip the scan of source values")
     p.add_argument("--accept-quarantine", action="store_true",
                    help="switch even though some rows were quarantined (after reviewing them)")
-    p.add_argument("--batch", type=int, default=5000, help="rows per batch (default 5000)")
+    p.add_argument("--batch", type=int, default=None,
+                   help="rows per batch, each committed with its checkpoint (default 2500)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_migrate)
 
@@ -107,10 +108,12 @@ def _plan(m: Any, args: argparse.Namespace, tables: list[str] | None) -> int:
 
 
 def _run(m: Any, args: argparse.Namespace, tables: list[str] | None) -> int:
+    from backend.migrate.copy import DEFAULT_BATCH_ROWS
+
     bar = TextBar()
     try:
         outcome = m.run(args.to, source=args.source, tables=tables, resume=args.resume,
-                        check=not args.no_verify, batch_rows=args.batch,
+                        check=not args.no_verify, batch_rows=args.batch or DEFAULT_BATCH_ROWS,
                         progress=None if args.json else bar)
     finally:
         bar.close()

@@ -26,9 +26,10 @@ from .schema import ensure_sqlite_schema
 from .validate import Row
 
 _CACHE_KIB = 32 * 1024  # page cache per connection: keeps the hot index pages of big ingests
-# Checkpoints run on a background thread (backend.db.checkpointer) after commits; a
-# commit checkpoints itself only past 256 MiB of WAL, a safety valve if that thread lags.
-_CHECKPOINT_PAGES = 65536
+# A big batch's commit leaves the checkpoint to a background thread
+# (backend.db.checkpointer); small commits keep SQLite's own (every 1000 pages, cheap).
+_CHECKPOINT_PAGES = 1000
+_BULK_CHANGES = 500
 
 
 class SqliteEngine(Engine):
@@ -68,6 +69,7 @@ class SqliteEngine(Engine):
     def _tx(self) -> Iterator[sqlite3.Connection]:
         conn = self.db.conn
         with self._wlock:
+            changes = conn.total_changes
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -83,12 +85,19 @@ class SqliteEngine(Engine):
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            bulk = conn.total_changes - changes >= _BULK_CHANGES
+            if bulk:  # this commit leaves the checkpoint to the background thread
+                conn.execute("PRAGMA wal_autocheckpoint=0")
             try:
                 conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
                 conn.execute("ROLLBACK")
                 raise self._unavailable(exc) from None
-        self._checkpointer.poke()
+            finally:
+                if bulk:
+                    conn.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
+        if bulk:
+            self._checkpointer.poke()
 
     def _integrity(self, exc: sqlite3.IntegrityError) -> StorageError:
         if "run_logs.run_id" in str(exc):

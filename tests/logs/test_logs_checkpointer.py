@@ -115,3 +115,21 @@ def test_a_long_log_starts_over_after_the_checkpoint(tmp_path: Path) -> None:
     assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 1001
     writer.close()
     reader.close()
+
+
+def test_only_big_batches_leave_their_checkpoint_to_the_thread(tmp_path: Path) -> None:
+    ws = make_ws(tmp_path / "ws", "sqlite")
+    try:
+        for run in sample_runs(30, seed=5):
+            ws.logs.store_log(run)  # small commits checkpoint as SQLite always does
+        engine = ws.logs.engine
+        assert engine._checkpointer._thread is None
+        ws.logs.store_logs(sample_runs(1000, seed=6))
+        deadline = time.monotonic() + 10
+        while engine._checkpointer.checkpoints < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert engine._checkpointer.checkpoints >= 1
+        # the writer's own threshold is back for the small commits that follow
+        assert engine.db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    finally:
+        ws.close()

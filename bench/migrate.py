@@ -4,7 +4,8 @@ verification included, against a throwaway PostgreSQL server. Prints JSON.
     .venv/bin/python bench/migrate.py [--rows N] [--keep-source] [--repeat K]
 
 Figures (medians over K migrations, each into a fresh database): copy and verify seconds,
-rows/s, the CPU seconds of the client (with the verify workers) and of the server, client
+rows/s, the CPU seconds of the client (with its verify workers, used only without the C
+accelerator: with it the copy hashes the source as it reads) and of the server, client
 RSS, beside floors measured in the same run (reading the SQLite source; PostgreSQL
 rewriting the migrated table server-side, as is and re-parsing the JSON into jsonb, on
 one backend like the COPY) and the targets (<= 24 s, <= 150 MB RSS). The server runs with

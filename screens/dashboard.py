@@ -56,10 +56,13 @@ class DashboardScreen(Screen):
     def on_unmount(self) -> None:
         self._unsubscribe()
 
+    health_budget = 0.3  # seconds each backend has to answer (a hung server must not stall)
+
     def action_refresh(self) -> None:
         ws = self.app.ws
-        run_backend(self, ws.health, done=self._show_health, name="health-check",
-                    group="dash-health", exclusive=True)
+        budget = self.health_budget
+        run_backend(self, lambda: ws.health(budget=budget), done=self._show_health,
+                    name="health-check", group="dash-health", exclusive=True)
         self._reload_activity()
 
     def _on_backend_event(self, event: Event) -> None:

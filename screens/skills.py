@@ -65,6 +65,8 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
         self.filter_text: str | None = None
         self.selected_id: str | None = None
         self.invalid_files: dict[str, Any] = {}  # file name -> InvalidFile
+        self._shown_view: tuple[Any, ...] | None = None  # the list the table last showed
+        self._keep_detail_for: str | None = None  # a row whose highlight must not select
         self._filter_timer: Timer | None = None
         self._reload_timer: Timer | None = None
         self._unsubscribe = lambda: None
@@ -136,6 +138,7 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
             return
         self.total = page.total
         table = self.query_one("#skills-table", DataTable)
+        cursor_row = table.cursor_row  # before a rebuild puts it back on the first row
         self._fill(table, page.items)
         self._update_status(len(page.items), page.complete)
         if not page.complete:
@@ -147,11 +150,19 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
             self.query_one(SkillDetail).show_empty(self._empty_reason())
             return
         ids = [skill.id for skill in page.items]
+        view, self._shown_view = self._shown_view, self._view()
         if self.selected_id in ids:
             row = ids.index(self.selected_id)
             if table.cursor_row != row:
                 table.move_cursor(row=row)
             self.query_one(SkillDetail).load(ids[row])  # refresh: tiers and history move on
+        elif self.selected_id is not None and view == self._shown_view:
+            # Same list, but the skill on show left it (made invalid or deleted behind our
+            # back): keep showing it, the pane says why, rather than jump to another skill.
+            row = max(0, min(cursor_row, len(ids) - 1))
+            self._keep_detail_for = ids[row]
+            table.move_cursor(row=row)
+            self.query_one(SkillDetail).load(self.selected_id)
         else:
             table.move_cursor(row=0)
             self._select(ids[0])
@@ -169,6 +180,11 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
         table.clear()
         for item in items:
             table.add_row(*cells(item), key=item.id)
+
+    def _view(self) -> tuple[Any, ...]:
+        """Which list the table shows: page, order and filter."""
+        return (self.page_offset, self.page_size, self.sort_key, self.descending,
+                self.filter_tag, self.filter_text)
 
     def _empty_reason(self) -> str:
         if self.filter_tag or self.filter_text:
@@ -208,6 +224,9 @@ class SkillsScreen(SkillActions, LiveRows, Screen):
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.cursor_row != event.data_table.cursor_row:
             return  # stale: the table was rebuilt or the cursor moved on since
+        keep, self._keep_detail_for = self._keep_detail_for, None
+        if event.row_key.value == keep:
+            return  # our own cursor move after the shown skill left the list
         if event.row_key.value and event.row_key.value != self.selected_id:
             self._select(event.row_key.value)
 

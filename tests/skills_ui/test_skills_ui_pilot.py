@@ -199,3 +199,25 @@ async def test_redis_down_detail_says_unreachable_and_edits_still_save(ws_root: 
                 assert app.return_code is None
     finally:
         redis_server.ensure_ready()
+
+
+async def test_the_skill_on_show_stays_when_it_turns_invalid_behind_our_back(ws_root: Path) -> None:
+    with open_ws(ws_root) as ws:
+        app = make_app(ws)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await skills_ready(pilot)
+            skill_id = ids_of(app)[3]
+            for _ in range(3):
+                await pilot.press("down")
+            await detail_shows(pilot, skill_id)
+            (ws_root / "skills" / f"{skill_id}.json").write_text("{ not json", encoding="utf-8")
+            app.screen.load_page()  # what the watcher's catalogue event does
+            await wait_for(pilot, lambda: skill_id not in ids_of(app), what="row gone")
+            await wait_for(pilot, lambda: "invalid" in plain(app.screen.query_one("#detail-title", Static)),
+                           what="detail marks it invalid")
+            assert skill_id in plain(app.screen.query_one("#detail-title", Static))
+            assert app.screen.selected_id == skill_id
+            assert table_of(app).cursor_row == 3  # the cursor stays where it was
+            # Moving on selects as usual.
+            await pilot.press("down")
+            await detail_shows(pilot, ids_of(app)[4])

@@ -70,6 +70,19 @@ def open_index(ws: Workspace, *, watch: bool | None = None, background: bool = T
     return index
 
 
+def open_scratch_index(ws: Workspace, why: str) -> SkillIndex:
+    """A throwaway in-memory index of skills/, by words only, for one search while the
+    workspace's own index is owned by another process (``why`` says so in its status).
+    Building it reads every skill file; nothing is written."""
+    from .index import SkillIndex
+    from .server_engine import ClientEngine
+
+    index = SkillIndex(ws, ClientEngine("memory://", "scratch"), None, embedder="lexical")
+    index.start(background=False, watch=False)
+    index.fallback_reason = why
+    return index
+
+
 def index_health(ws: Workspace) -> tuple[Status, str, dict[str, object]]:
     """Health of the skill index, cheap enough for the 0.3 s health budget."""
     opened = ws.__dict__.get("search")

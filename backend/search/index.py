@@ -32,10 +32,12 @@ EMBED_BATCH = 64
 class SkillIndex:
     """Hybrid (meaning + words + exact) search over the skills of one workspace."""
 
-    def __init__(self, ws: Workspace, engine: Engine, lock: IndexLock | None) -> None:
+    def __init__(self, ws: Workspace, engine: Engine, lock: IndexLock | None,
+                 embedder: str | None = None) -> None:
         self.ws = ws
         self.engine = engine
         self.lock = lock
+        self.embedder = embedder or ws.settings.index.embedder  # "minilm" or "lexical"
         self.dense: DenseEmbedder | None = None
         self.fallback_reason = ""
         self.sparse = SparseEncoder()
@@ -88,7 +90,7 @@ class SkillIndex:
         try:
             # The model loads while the engine opens and lists its points (cold start).
             loaded: list[tuple[DenseEmbedder | None, str]] = []
-            loader = threading.Thread(target=lambda: loaded.append(load_dense(self.ws.settings.index.embedder)),
+            loader = threading.Thread(target=lambda: loaded.append(load_dense(self.embedder)),
                                       name="skill-index-model", daemon=True)
             loader.start()
             expected = self._expected_schema()
@@ -113,7 +115,7 @@ class SkillIndex:
         from . import model_installed
         from .minilm import DIMENSION, MODEL_NAME
 
-        semantic = self.ws.settings.index.embedder == "minilm" and model_installed()
+        semantic = self.embedder == "minilm" and model_installed()
         return Schema(MODEL_NAME, DIMENSION) if semantic else Schema(None, 0)
 
     def _open_engine(self, schema: Schema) -> None:

@@ -22,11 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(func=cmd_reindex)
 
 
-def _open_index(ws: object) -> object:
-    from backend.search import open_index
+def _open_index(ws: object, *, scratch_if_busy: bool = False) -> object:
+    from backend.search import open_index, open_scratch_index
 
     index = open_index(ws, watch=False, background=False)
     ws._track(index)  # type: ignore[attr-defined]  # closed with the workspace
+    if index.state == "unavailable" and scratch_if_busy:
+        # Another storeroom (the TUI, say) owns the index: search the files by words.
+        index = open_scratch_index(ws, f"the index is {index.message}; searched the files by words")
+        ws._track(index)  # type: ignore[attr-defined]
     if index.state != "ready":
         from backend.errors import BackendUnavailable
 
@@ -41,7 +45,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise ValidationError(f"--limit {args.limit} is out of range", hint="Use 1 to 200.")
     query = " ".join(args.query)
     with open_ws(args) as ws:
-        index = _open_index(ws)
+        index = _open_index(ws, scratch_if_busy=True)
         hits = index.search(query, tag=args.tag, limit=args.limit)
         status = index.status()
     if args.json:

@@ -10,7 +10,7 @@ _FLAGS = ["-O2"]
 
 setup(ext_modules=[
     Extension("backend.migrate._canon", ["backend/migrate/_canon.c"], optional=True,
-              extra_compile_args=_FLAGS),
+              depends=["backend/migrate/_buf.h"], extra_compile_args=_FLAGS),
     Extension("backend.migrate._pgcopy", ["backend/migrate/_pgcopy.c"], optional=True,
-              extra_compile_args=_FLAGS),
+              depends=["backend/migrate/_buf.h"], extra_compile_args=_FLAGS),
 ])

@@ -25,39 +25,7 @@
 #define MAX_DIGITS 1000
 #define MAX_EXPONENT 1000
 
-typedef struct {
-    char *data;
-    size_t len, cap;
-} Buf;
-
-static int buf_reserve(Buf *b, size_t extra) {
-    if (b->len + extra <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra)
-        cap *= 2;
-    char *data = realloc(b->data, cap);
-    if (!data)
-        return -1;
-    b->data = data;
-    b->cap = cap;
-    return 0;
-}
-
-static int buf_put(Buf *b, const char *s, size_t n) {
-    if (buf_reserve(b, n))
-        return -1;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    return 0;
-}
-
-static int buf_char(Buf *b, char c) {
-    if (buf_reserve(b, 1))
-        return -1;
-    b->data[b->len++] = c;
-    return 0;
-}
+#include "_buf.h"
 
 typedef struct {
     const unsigned char *p, *end;

@@ -20,24 +20,13 @@
 #include <stdint.h>
 #include <string.h>
 
-typedef struct {
-    char *data;
-    size_t len, cap;
-} Buf;
+#include "_buf.h"
 
 static int reserve(Buf *b, size_t extra) {
-    if (b->len + extra <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 65536;
-    while (cap < b->len + extra)
-        cap *= 2;
-    char *data = PyMem_Realloc(b->data, cap);
-    if (!data) {
+    if (buf_reserve(b, extra)) {
         PyErr_NoMemory();
         return -1;
     }
-    b->data = data;
-    b->cap = cap;
     return 0;
 }
 
@@ -54,6 +43,31 @@ static void put_u32(Buf *b, uint32_t v) {
 static void put_u64(Buf *b, uint64_t v) {
     for (int s = 56; s >= 0; s -= 8)
         b->data[b->len++] = (char)(v >> s);
+}
+
+/* A float8 field. */
+static int put_float8(Buf *b, double d) {
+    uint64_t bits;
+    memcpy(&bits, &d, 8);
+    if (reserve(b, 12))
+        return -1;
+    put_u32(b, 8);
+    put_u64(b, bits);
+    return 0;
+}
+
+/* An int4 (kind 'i') or int8 field; the caller checked the range. */
+static int put_integer(Buf *b, char kind, long long x) {
+    if (reserve(b, 12))
+        return -1;
+    if (kind == 'i') {
+        put_u32(b, 4);
+        put_u32(b, (uint32_t)(int32_t)x);
+    } else {
+        put_u32(b, 8);
+        put_u64(b, (uint64_t)x);
+    }
+    return 0;
 }
 
 /* A field: length, then the bytes (with an optional one-byte prefix, jsonb's version). */
@@ -229,11 +243,7 @@ static int encode_raw(Buf *b, char kind, int not_null, PyObject *v) {
         int64_t us;
         if (!bytes_of(v, &s, &n) || !ts_from_text(s, n, &us))
             return 0;
-        if (reserve(b, 12))
-            return -1;
-        put_u32(b, 8);
-        put_u64(b, (uint64_t)us);
-        return 1;
+        return put_integer(b, 'b', us) ? -1 : 1;
     }
     case 'i':
     case 'b': {
@@ -245,35 +255,14 @@ static int encode_raw(Buf *b, char kind, int not_null, PyObject *v) {
             PyErr_Clear();
             return 0;
         }
-        if (kind == 'i') {
-            if (x < INT32_MIN || x > INT32_MAX)
-                return 0;
-            if (reserve(b, 8))
-                return -1;
-            put_u32(b, 4);
-            put_u32(b, (uint32_t)(int32_t)x);
-        } else {
-            if (reserve(b, 12))
-                return -1;
-            put_u32(b, 8);
-            put_u64(b, (uint64_t)x);
-        }
-        return 1;
+        if (kind == 'i' && (x < INT32_MIN || x > INT32_MAX))
+            return 0;
+        return put_integer(b, kind, x) ? -1 : 1;
     }
-    case 'f': {
-        double d;
-        if (PyFloat_CheckExact(v))
-            d = PyFloat_AS_DOUBLE(v);
-        else
+    case 'f':
+        if (!PyFloat_CheckExact(v))
             return 0; /* ints and the rest: Python converts */
-        uint64_t bits;
-        memcpy(&bits, &d, 8);
-        if (reserve(b, 12))
-            return -1;
-        put_u32(b, 8);
-        put_u64(b, bits);
-        return 1;
-    }
+        return put_float8(b, PyFloat_AS_DOUBLE(v)) ? -1 : 1;
     }
     return 0;
 }
@@ -307,13 +296,7 @@ static int encode_converted(Buf *b, char kind, PyObject *v) {
         double d = PyFloat_AsDouble(v);
         if (d == -1.0 && PyErr_Occurred())
             return -1;
-        uint64_t bits;
-        memcpy(&bits, &d, 8);
-        if (reserve(b, 12))
-            return -1;
-        put_u32(b, 8);
-        put_u64(b, bits);
-        return 0;
+        return put_float8(b, d);
     }
     case 'i':
     case 'b':
@@ -321,20 +304,11 @@ static int encode_converted(Buf *b, char kind, PyObject *v) {
         long long x = PyLong_AsLongLong(v);
         if (x == -1 && PyErr_Occurred())
             return -1;
-        if (reserve(b, 12))
+        if (kind == 'i' && (x < INT32_MIN || x > INT32_MAX)) {
+            PyErr_SetString(PyExc_OverflowError, "int4 out of range");
             return -1;
-        if (kind == 'i') {
-            if (x < INT32_MIN || x > INT32_MAX) {
-                PyErr_SetString(PyExc_OverflowError, "int4 out of range");
-                return -1;
-            }
-            put_u32(b, 4);
-            put_u32(b, (uint32_t)(int32_t)x);
-        } else {
-            put_u32(b, 8);
-            put_u64(b, (uint64_t)x);
         }
-        return 0;
+        return put_integer(b, kind == 's' ? 'b' : kind, x);
     }
     }
     PyErr_Format(PyExc_ValueError, "unknown column kind %c", kind);
@@ -400,7 +374,7 @@ static PyObject *encode_rows(PyObject *self, PyObject *args) {
         }
     }
     PyObject *data = PyBytes_FromStringAndSize(b.data ? b.data : "", (Py_ssize_t)b.len);
-    PyMem_Free(b.data);
+    free(b.data);
     if (!data) {
         Py_DECREF(slow);
         return NULL;
@@ -410,7 +384,7 @@ static PyObject *encode_rows(PyObject *self, PyObject *args) {
     Py_DECREF(slow);
     return result;
 fail:
-    PyMem_Free(b.data);
+    free(b.data);
     Py_DECREF(slow);
     return NULL;
 }
@@ -448,10 +422,10 @@ static PyObject *encode_values(PyObject *self, PyObject *args) {
         Py_DECREF(row);
     }
     PyObject *data = PyBytes_FromStringAndSize(b.data ? b.data : "", (Py_ssize_t)b.len);
-    PyMem_Free(b.data);
+    free(b.data);
     return data;
 fail:
-    PyMem_Free(b.data);
+    free(b.data);
     return NULL;
 }
 

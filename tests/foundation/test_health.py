@@ -101,3 +101,13 @@ def test_a_probe_that_misses_the_budget_gets_its_silent_status() -> None:
     assert time.perf_counter() - start < 0.3
     assert db.status is Status.DOWN and db.latency_ms is None
     assert cache.status is Status.DEGRADED and "memory and disk" in cache.detail
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0.2, "under a second"), (1, "1 s"), (12.4, "12 s"), (59.6, "1 min"), (250, "4 min 10 s"),
+    (3600, "1 h"), (7500, "2 h 5 min"),
+])
+def test_human_seconds(seconds: float, text: str) -> None:
+    from backend.humanize import human_seconds
+
+    assert human_seconds(seconds) == text

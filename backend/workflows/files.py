@@ -130,14 +130,21 @@ def digest(data: bytes) -> str:
 class ParseCache:
     """Parsed versions by sha256 of the file bytes: memory (LRU) then ``.storeroom``.
 
-    Keyed by content, so it can never serve a stale parse of an edited file.
+    Keyed by content, so it can never serve a stale parse of an edited file. Hand edits
+    leave entries nobody asks for again, so the folder is kept to ``disk_capacity``
+    files: past that, the least recently written are removed (checked every
+    ``prune_every`` writes; a removed entry is only parsed again when needed).
     """
 
-    def __init__(self, folder: Path, capacity: int = 4096) -> None:
+    def __init__(self, folder: Path, capacity: int = 4096, *, disk_capacity: int = 50_000,
+                 prune_every: int = 500) -> None:
         self.folder = folder
         self.capacity = capacity
+        self.disk_capacity = disk_capacity
+        self.prune_every = prune_every
         self._memory: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._writes = 0
 
     def get(self, key: str) -> dict[str, Any] | None:
         with self._lock:
@@ -165,6 +172,31 @@ class ParseCache:
             os.replace(tmp, self.folder / f"{key}.json")
         except OSError as exc:
             log.debug("parse cache write failed: %s", exc)
+            return
+        with self._lock:
+            self._writes += 1
+            due = self._writes % self.prune_every == 0
+        if due:
+            self.prune()
+
+    def prune(self) -> int:
+        """Remove the least recently written entries past ``disk_capacity``; how many went."""
+        try:
+            with os.scandir(self.folder) as entries:
+                found = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".json")]
+        except OSError:
+            return 0
+        if len(found) <= self.disk_capacity:
+            return 0
+        found.sort()
+        removed = 0
+        for _mtime, path in found[:len(found) - self.disk_capacity * 3 // 4]:
+            try:
+                os.unlink(path)
+                removed += 1
+            except OSError:
+                pass  # another process pruned it first
+        return removed
 
     def _remember(self, key: str, parsed: dict[str, Any]) -> None:
         with self._lock:

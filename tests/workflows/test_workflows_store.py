@@ -190,3 +190,20 @@ def test_header_fast_path_matches_the_full_parse(ws, name, message):
         assert fast == full
     [listed] = [s for s in ws.workflows.list_all() if s.workflow_id == "w"]
     assert (listed.latest.name, listed.latest.message) == (name, message)
+
+
+def test_the_parse_cache_on_disk_stays_bounded_and_keeps_the_newest(tmp_path):
+    import os
+
+    from backend.workflows.files import ParseCache
+
+    cache = ParseCache(tmp_path / "cache", capacity=4, disk_capacity=8, prune_every=5)
+    for n in range(30):
+        cache.put(f"k{n:02d}", {"n": n})
+        os.utime(tmp_path / "cache" / f"k{n:02d}.json", ns=(n * 10**9, n * 10**9))  # write order
+    on_disk = sorted(p.stem for p in (tmp_path / "cache").glob("*.json"))
+    assert len(on_disk) <= 8
+    assert on_disk[-1] == "k29" and "k00" not in on_disk
+    fresh = ParseCache(tmp_path / "cache")  # a new process: only the disk
+    assert fresh.get("k29") == {"n": 29}
+    assert fresh.get("k00") is None  # pruned: the caller parses the file again

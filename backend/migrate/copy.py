@@ -196,46 +196,11 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
     encoder = wire.batch_encoder(table) if target.kind == "postgres" else None
     after = cp.last_key  # read here: the writer below moves cp.last_key on
 
-    def quarantine(key: Any, row: tuple[Any, ...], exc: BadValue) -> Quarantined:
-        return Quarantined(table.name, key, row_id(table, row), exc.column, exc.category,
-                           exc.reason, _excerpt(table, row, exc.column))
-
-    def encoded(keys: list[Any], rows: list[tuple[Any, ...]]) -> tuple[list[Item], list[Quarantined],
-                                                                      list[bytes] | None]:
-        items: list[Item] = []
-        bad: list[Quarantined] = []
-        if encoder is None:
-            for key, row in zip(keys, rows, strict=True):
-                try:
-                    items.append((key, row, convert(row)))
-                except BadValue as exc:
-                    bad.append(quarantine(key, row, exc))
-            return items, bad, None
-        # C encodes the plainly valid rows; the rest are converted (or quarantined) by
-        # the same Python checks as always.
-        taken, slow = encoder.encode_raw(rows)
-        if not slow:
-            return [(k, r, None) for k, r in zip(keys, rows, strict=True)], bad, [taken]
-        converted = []
-        left = set(slow)
-        for i, (key, row) in enumerate(zip(keys, rows, strict=True)):
-            if i not in left:
-                items.append((key, row, None))
-                continue
-            try:
-                values = convert(row)
-            except BadValue as exc:
-                bad.append(quarantine(key, row, exc))
-                continue
-            items.append((key, row, values))
-            converted.append(values)
-        return items, bad, [taken, encoder.encode_converted(converted)]
-
     def prepared() -> Iterator[tuple[Any, list[Item], list[Quarantined], list[bytes] | None,
                                      tuple[int, int] | None]]:
         for keys, rows in source.batches(table, after, batch_rows):
             hashed = tally.hash_batch(table, keys, rows) if tally is not None else None
-            yield (keys[-1], *encoded(keys, rows), hashed)
+            yield (keys[-1], *_prepare_batch(table, keys, rows, convert, encoder), hashed)
 
     # The next batches are read and converted while this one is written (see prefetch).
     with ReadAhead(prepared()) as batches:
@@ -257,6 +222,45 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
         tally.finished(table)
     tracker.finish(table.name)
     return False
+
+
+def _quarantine(table: Table, key: Any, row: tuple[Any, ...], exc: BadValue) -> Quarantined:
+    return Quarantined(table.name, key, row_id(table, row), exc.column, exc.category,
+                       exc.reason, _excerpt(table, row, exc.column))
+
+
+def _prepare_batch(table: Table, keys: list[Any], rows: list[tuple[Any, ...]],
+                   convert: Callable[[tuple], list], encoder: wire.BatchEncoder | None,
+                   ) -> tuple[list[Item], list[Quarantined], list[bytes] | None]:
+    """(items, quarantined rows, binary COPY pieces or None) for one batch read."""
+    items: list[Item] = []
+    bad: list[Quarantined] = []
+    if encoder is None:
+        for key, row in zip(keys, rows, strict=True):
+            try:
+                items.append((key, row, convert(row)))
+            except BadValue as exc:
+                bad.append(_quarantine(table, key, row, exc))
+        return items, bad, None
+    # C encodes the plainly valid rows; the rest are converted (or quarantined) by the
+    # same Python checks as always.
+    taken, slow = encoder.encode_raw(rows)
+    if not slow:
+        return [(k, r, None) for k, r in zip(keys, rows, strict=True)], bad, [taken]
+    converted = []
+    left = set(slow)
+    for i, (key, row) in enumerate(zip(keys, rows, strict=True)):
+        if i not in left:
+            items.append((key, row, None))
+            continue
+        try:
+            values = convert(row)
+        except BadValue as exc:
+            bad.append(_quarantine(table, key, row, exc))
+            continue
+        items.append((key, row, values))
+        converted.append(values)
+    return items, bad, [taken, encoder.encode_converted(converted)]
 
 
 def _excerpt(table: Table, row: tuple[Any, ...], column: str) -> str | None:

@@ -172,11 +172,21 @@ class CacheScreen(Screen):
 
     def _show_keys(self, page: KeyPage) -> None:
         table = self.query_one("#cache-keys", DataTable)
-        table.clear()
         prefix = self.app.ws.redis_prefix
-        for key in sorted(page.keys, key=lambda k: k.key):  # SCAN order is arbitrary
-            table.add_row(key.key.removeprefix(prefix), key.type, human_ttl(key.ttl),
-                          human_bytes(key.size), key=key.key)
+        keys = sorted(page.keys, key=lambda k: k.key)  # SCAN order is arbitrary
+        rows = {k.key: (k.key.removeprefix(prefix), k.type, human_ttl(k.ttl), human_bytes(k.size))
+                for k in keys}
+        if [str(row.value) for row in table.rows] == list(rows):
+            # The same keys (a periodic refresh): update in place, so nothing flickers
+            # and the cursor stays on its key.
+            for key, cells in rows.items():
+                for column, value in zip(table.columns, cells, strict=True):
+                    if table.get_cell(key, column) != value:
+                        table.update_cell(key, column, value, update_width=True)
+        else:
+            table.clear()
+            for key, cells in rows.items():
+                table.add_row(*cells, key=key)
         self._next_cursor = page.cursor
         more = "more: ]" if page.cursor else "end of keys"
         number = len(self._cursors)

@@ -85,6 +85,10 @@ async def _cache_settled(pilot, keys: int) -> None:  # noqa: ANN001
     await wait_for(pilot, lambda: "loading" not in plain(summary), what="sample")
     table = pilot.app.screen.query_one("#cache-keys", DataTable)
     await wait_for(pilot, lambda: table.row_count == keys, what=f"{keys} keys")
+    if keys:  # and measured: a loaded machine can paint new rows before the widths catch up
+        longest = max(len(str(table.get_row_at(i)[0])) for i in range(keys))
+        first = next(iter(table.columns.values()))
+        await wait_for(pilot, lambda: first.content_width >= longest, what="key column width")
     status = pilot.app.screen.query_one("#keys-status", Static)
     await wait_for(pilot, lambda: bool(plain(status).strip()), what="keys status")
     await wait_for(pilot, lambda: bool(pilot.app.screen.history.samples["memory"]),

@@ -21,6 +21,22 @@ async def wait_for_rows(pilot, table: DataTable, rows: int = 1) -> None:  # noqa
     raise AssertionError(f"table {table.id} never got {rows} rows")
 
 
+async def wait_measured(pilot, table: DataTable) -> None:  # noqa: ANN001
+    """Until every column is as wide as its cells: a loaded machine can paint new rows
+    before the widths catch up, and a snapshot then shows clipped cells."""
+    def measured() -> bool:
+        for index, column in enumerate(table.columns.values()):
+            cells = [len(str(table.get_row_at(r)[index])) for r in range(table.row_count)]
+            if cells and column.content_width < max(cells):
+                return False
+        return True
+    for _ in range(200):
+        if measured():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"table {table.id} columns never caught up with their cells")
+
+
 async def test_number_keys_reach_every_area(demo_root: Path) -> None:
     with open_demo(demo_root) as ws:
         app = StoreroomApp(ws)
@@ -137,6 +153,10 @@ async def _settle(pilot) -> None:  # noqa: ANN001
     await wait_for_rows(pilot, health, 4)
     facts = pilot.app.screen.query_one("#facts", DataTable)
     await wait_for_rows(pilot, facts, 3)
+    activity = pilot.app.screen.query_one("#activity", DataTable)
+    await wait_for_rows(pilot, activity, 1)
+    for table in (health, facts, activity):
+        await wait_measured(pilot, table)
     await pilot.pause(0.1)
 
 

@@ -28,7 +28,7 @@ from backend.migrate.tables import TABLES
 def tick(p):
     print(p.done, flush=True)
 run_copy(Endpoint("sqlite", sys.argv[1]), Endpoint("postgres", sys.argv[2]), TABLES,
-         resume=True, batch_rows=40, progress=tick)
+         resume=True, batch_rows=20, progress=tick)
 print("finished", flush=True)
 """
 
@@ -74,7 +74,8 @@ def _check_prefix(source: Path, dsn: str) -> int:
 
 
 def test_kill9_at_random_points_then_resume(tmp_path: Path, postgres_dsn: str) -> None:
-    source = create_source(tmp_path / "src.db", 3000, payload_bytes=200)
+    # Big enough that six kills never outrun it: a 20-row batch commits in about a millisecond.
+    source = create_source(tmp_path / "src.db", 6000, payload_bytes=200)
     rng = random.Random(20261122)
     kills = finished = 0
     progress = []
@@ -86,6 +87,6 @@ def test_kill9_at_random_points_then_resume(tmp_path: Path, postgres_dsn: str) -
     print("checkpoints after each kill:", progress)
     assert progress == sorted(progress) and progress[-1] > 0  # moved on, never backwards
     result = run_copy(sqlite_ep(source), pg_ep(postgres_dsn), TABLES, resume=True)
-    assert result.status == "completed" and result.rows["run_logs"] == 3000
+    assert result.status == "completed" and result.rows["run_logs"] == 6000
     report = verify(sqlite_ep(source), pg_ep(postgres_dsn), TABLES)
     assert report.ok, [t.verdict for t in report.tables]

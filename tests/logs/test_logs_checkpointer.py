@@ -4,7 +4,6 @@ the log back into the database, and it stops with the workspace."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -61,8 +60,9 @@ def test_the_workspace_checkpoints_in_the_background_and_stops_it(tmp_path: Path
     while engine._checkpointer.checkpoints < 1 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert engine._checkpointer.checkpoints >= 1
+    thread = engine._checkpointer._thread
     ws.close()
-    assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+    assert thread is not None and not thread.is_alive()  # stopped with the workspace
     conn = sqlite3.connect(engine.path)
     assert conn.execute("SELECT count(*) FROM run_logs").fetchone()[0] == 9000
     conn.close()
@@ -74,7 +74,7 @@ def test_poke_after_close_starts_nothing(tmp_path: Path) -> None:
     cp = Checkpointer(path)
     cp.close()
     cp.poke()
-    assert not [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+    assert cp._thread is None
 
 
 def test_a_long_log_starts_over_after_the_checkpoint(tmp_path: Path) -> None:

@@ -193,6 +193,20 @@ def test_saves_work_without_the_helper(tmp_path: Path) -> None:
                                                                   content_hash(two.to_bytes())]
 
 
+def _open_skill_files(folder: Path) -> list[str]:
+    """What this process holds open inside ``folder`` (not the folder itself): other
+    threads of the test process may open unrelated files at any moment."""
+    inside = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith(f"{folder}/"):
+            inside.append(target)
+    return inside
+
+
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
 def test_old_files_are_closed_by_the_time_put_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Saves hold the old version open across the rename (its inode is freed by the
@@ -201,15 +215,17 @@ def test_old_files_are_closed_by_the_time_put_returns(tmp_path: Path, monkeypatc
         store = ws.skills
         cur = store.put(sample("fd"))
         cur = store.put(cur.evolve(code="# warm"), expected=cur.version)  # helper and connection up
-        before = len(os.listdir("/proc/self/fd"))
+        folder = tmp_path / "w" / "skills"
+        before = _open_skill_files(folder)
+        assert before == []  # nothing of the folder stays open between saves
         for i in range(30):
             cur = store.put(cur.evolve(code=f"# {i}"), expected=cur.version)
-            assert len(os.listdir("/proc/self/fd")) == before
+            assert _open_skill_files(folder) == before
         path = tmp_path / "w" / "skills" / "fd.json"
         path.write_bytes(cur.evolve(code="# theirs", version=99).to_bytes())  # memory is stale now
         with pytest.raises(SkillConflict):
             store.put(cur.evolve(code="# mine"), expected=cur.version)
-        assert len(os.listdir("/proc/self/fd")) == before
+        assert _open_skill_files(folder) == before
         theirs = store.get("fd")
         real_replace = os.replace
 
@@ -220,7 +236,7 @@ def test_old_files_are_closed_by_the_time_put_returns(tmp_path: Path, monkeypatc
         with pytest.raises(StorageError):
             store.put(theirs.evolve(code="# lost"), expected=theirs.version)
         monkeypatch.setattr(os, "replace", real_replace)
-        assert len(os.listdir("/proc/self/fd")) == before
+        assert _open_skill_files(folder) == before
         assert store.get("fd").code == "# theirs"
         real_fsync = os.fsync
 
@@ -233,4 +249,4 @@ def test_old_files_are_closed_by_the_time_put_returns(tmp_path: Path, monkeypatc
                 store.put(theirs.evolve(code="# lost"), expected=theirs.version)
         monkeypatch.setattr(os, "fsync", real_fsync)
         store.put(theirs.evolve(code="# kept"), expected=theirs.version)  # the helper is idle again
-        assert len(os.listdir("/proc/self/fd")) == before
+        assert _open_skill_files(folder) == before

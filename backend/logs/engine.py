@@ -8,7 +8,7 @@ and the per-engine conversions; everything else is here, once.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
@@ -65,13 +65,6 @@ class Engine:
             self._insert_rows(cur, rows)
             self._apply(cur, deltas(rows))
         return len(rows)
-
-    def write_chunks(self, chunks: Iterable[Sequence[Row]], *, skip_existing: bool = False) -> int:
-        """Like :meth:`write` for a batch that arrives in chunks (validated lazily)."""
-        rows: list[Row] = []
-        for chunk in chunks:
-            rows.extend(chunk)
-        return self.write(rows, skip_existing=skip_existing)
 
     def _apply(self, cur: Any, delta: Deltas) -> None:
         d = self.dialect

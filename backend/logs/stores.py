@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 RunInput = Mapping[str, Any] | RunLog
-CHUNK = 2000  # validation/insert pipeline unit of a batch (one transaction in all)
 
 
 def open_engine(ws: Workspace) -> Engine:
@@ -79,10 +78,7 @@ class LogStore:
         otherwise one is a Duplicate and nothing is written. Returns the runs added.
         """
         runs = runs if isinstance(runs, Sequence) else list(runs)
-        seen: set[str] = set()
-        chunks = (validate_runs(runs[i:i + CHUNK], self.max_payload, offset=i, seen=seen)
-                  for i in range(0, len(runs), CHUNK))
-        added = self.engine.write_chunks(chunks, skip_existing=skip_existing)
+        added = self.engine.write(validate_runs(runs, self.max_payload), skip_existing=skip_existing)
         if added:
             self._emit("runs.stored", f"{added} runs", f"batch of {len(runs)}")
         return added

@@ -174,16 +174,11 @@ def validate_run(run: Mapping[str, Any] | RunLog, where: str | None = None,
 
 
 def validate_runs(runs: Iterable[Mapping[str, Any] | RunLog],
-                  max_payload: int = DEFAULT_MAX_PAYLOAD, *, offset: int = 0,
-                  seen: set[str] | None = None) -> list[Row]:
-    """Validate a batch; the first bad run aborts it (nothing is written), named by index.
-
-    ``offset`` and ``seen`` let a long batch be validated in chunks (index numbering and
-    the duplicate-id check then span the whole batch).
-    """
+                  max_payload: int = DEFAULT_MAX_PAYLOAD) -> list[Row]:
+    """Validate a batch; the first bad run aborts it (nothing is written), named by index."""
     rows = []
-    seen = set() if seen is None else seen
-    for index, run in enumerate(runs, offset):
+    seen: set[str] = set()
+    for index, run in enumerate(runs):
         try:
             row = validate_run(run, max_payload=max_payload)
         except ValidationError as exc:

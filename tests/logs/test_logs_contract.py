@@ -203,8 +203,8 @@ def test_daily_and_hourly_series_add_up(ws):
     assert all(p.hour.minute == 0 and p.hour.utcoffset().total_seconds() == 0 for p in hourly)
 
 
-# Batches longer than one pipeline chunk (stores.CHUNK): the chunks are validated and
-# inserted at once, yet the batch stays all or nothing.
+# Long batches (thousands of runs): a bad or duplicate run near the end still rejects the
+# whole batch.
 BIG = sample_runs(5000, seed=23)
 
 

@@ -125,7 +125,7 @@ def run_copy(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...]
             if cp.done:
                 tracker.finished.add(t.name)
         tracker.emit("copy", tables[0].name if tables else "")
-        tally = SourceTally.for_copy(source, target, source_ep.path if source_ep.kind == "sqlite" else None)
+        tally = SourceTally.for_copy(source_ep, target_ep)
         for table in tables:
             attempt = 0
             while True:

@@ -33,11 +33,9 @@ class SourceTally:
         self._finished: set[str] = set()
 
     @classmethod
-    def for_copy(cls, source: Any, target: Any, source_path: str | None) -> SourceTally | None:
-        """A tally when the copy can take it cheaply (C built, SQLite to PostgreSQL)."""
-        if _canon is None or source.kind != "sqlite" or target.kind != "postgres" or not source_path:
-            return None  # keep in step with copy_hashes_source
-        return cls(SqliteSide(Path(source_path)))
+    def for_copy(cls, source: Endpoint, target: Endpoint) -> SourceTally | None:
+        """A tally when the copy can take it cheaply (see :func:`copy_hashes_source`)."""
+        return cls(SqliteSide(Path(source.path))) if copy_hashes_source(source, target) else None
 
     def begin(self, table: Table, cp: Any) -> None:
         """Start (or, after a lost connection, restart) ``table`` from checkpoint ``cp``.

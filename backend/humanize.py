@@ -27,3 +27,9 @@ def human_seconds(seconds: float) -> str:
         return f"{minutes} min {rest} s" if rest else f"{minutes} min"
     hours, rest = divmod(whole // 60, 60)
     return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def human_estimate(seconds: float) -> str:
+    """An estimate in words: ``under a second``, ``about 4 min 10 s``."""
+    text = human_seconds(seconds)
+    return text if seconds < 1 else f"about {text}"

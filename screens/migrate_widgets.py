@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Label, ProgressBar, Static
 
-from backend.humanize import human_seconds
+from backend.humanize import human_estimate
 from backend.migrate.progress import Progress
 from backend.migrate.tables import TABLES
 from backend.redact import mask_url
@@ -96,7 +96,7 @@ def plan_notes(plan: Any) -> Text:
     out.append("target: ", style="bold")
     out.append(f"{state}\n", style="green" if plan.target_state and plan.target_state.kind == "empty"
                else "yellow")
-    out.append(f"{plan.total_rows:,} rows; {_about(plan.estimate_s)} to copy and verify; "
+    out.append(f"{plan.total_rows:,} rows; {human_estimate(plan.estimate_s)} to copy and verify; "
                f"{len(plan.schema)} schema statements\n")
     if not plan.scanned:
         out.append("values not scanned (cancelled, or the source enforces every type)\n",
@@ -111,11 +111,6 @@ def plan_notes(plan: Any) -> Text:
         if "quarantined" not in w:
             out.append(f"warning: {w}\n", style="yellow")
     return out
-
-
-def _about(seconds: float) -> str:
-    text = human_seconds(seconds)
-    return text if seconds < 1 else f"about {text}"
 
 
 def verify_cells(report: Any) -> list[tuple[str, Text]]:

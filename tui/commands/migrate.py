@@ -96,10 +96,9 @@ def _plan(m: Any, args: argparse.Namespace, tables: list[str] | None) -> int:
     for t in plan.tables:
         bad = f"  ({t.bad_rows} would be quarantined)" if t.bad_rows else ""
         print(f"  {t.table:<18} {t.rows:>12,} rows{bad}")
-    from backend.humanize import human_seconds
+    from backend.humanize import human_estimate
 
-    about = "" if plan.estimate_s < 1 else "about "
-    print(f"estimate: {about}{human_seconds(plan.estimate_s)} for copy and verification")
+    print(f"estimate: {human_estimate(plan.estimate_s)} for copy and verification")
     for p in plan.problems:
         print(f"problem: {p.count} × {p.label}")
         for example in p.examples:

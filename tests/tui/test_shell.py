@@ -13,12 +13,16 @@ from tui.app import StoreroomApp
 from tui.areas import AREAS
 
 
-async def wait_for_rows(pilot, table: DataTable, rows: int = 1) -> None:  # noqa: ANN001
+async def _until(pilot, condition, failure: str) -> None:  # noqa: ANN001
     for _ in range(200):
-        if table.row_count >= rows:
+        if condition():
             return
         await pilot.pause(0.02)
-    raise AssertionError(f"table {table.id} never got {rows} rows")
+    raise AssertionError(failure)
+
+
+async def wait_for_rows(pilot, table: DataTable, rows: int = 1) -> None:  # noqa: ANN001
+    await _until(pilot, lambda: table.row_count >= rows, f"table {table.id} never got {rows} rows")
 
 
 async def wait_measured(pilot, table: DataTable) -> None:  # noqa: ANN001
@@ -30,11 +34,7 @@ async def wait_measured(pilot, table: DataTable) -> None:  # noqa: ANN001
             if cells and column.content_width < max(cells):
                 return False
         return True
-    for _ in range(200):
-        if measured():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"table {table.id} columns never caught up with their cells")
+    await _until(pilot, measured, f"table {table.id} columns never caught up with their cells")
 
 
 async def test_number_keys_reach_every_area(demo_root: Path) -> None:

@@ -11,9 +11,11 @@ from .model import Skill, content_hash
 
 class MemoryEntry:
     """A cached skill, its file bytes and the fingerprint of the file it was read from.
-    ``racy``: re-verify against the file before serving. The hash is computed on demand."""
+    ``racy``: re-verify against the file before serving. ``trusted``: no change to the
+    file since it was checked, as the kernel's change feed says (``change_feed``), so it
+    can be served without a stat. The hash is computed on demand."""
 
-    __slots__ = ("_hash", "fp", "path", "racy", "raw", "size", "skill")
+    __slots__ = ("_hash", "fp", "path", "racy", "raw", "size", "skill", "trusted")
 
     def __init__(self, skill: Skill, raw: bytes, fp: Fingerprint, path: str, racy: bool,
                  hash_: str | None = None) -> None:
@@ -23,7 +25,11 @@ class MemoryEntry:
         self.fp = fp
         self.path = path
         self.racy = racy
+        self.trusted = False
         self._hash = hash_
+
+    def trust(self) -> None:
+        self.trusted = True
 
     @property
     def hash(self) -> str:
@@ -72,6 +78,18 @@ class MemoryTier:
             old = self._data.pop(ident, None)
             if old is not None:
                 self._bytes -= old.size
+
+    def untrust(self, idents: list[str] | None) -> None:
+        """Mark entries (all if ``idents`` is None) as needing a check before serving."""
+        data = self._data
+        if idents is None:
+            for entry in list(data.values()):
+                entry.trusted = False
+            return
+        for ident in idents:
+            entry = data.get(ident)
+            if entry is not None:
+                entry.trusted = False
 
     def clear(self) -> None:
         with self._lock:

@@ -1,10 +1,12 @@
 """SkillStore: skills as JSON files, read through memory -> Redis -> disk.
 
-Disk is the source of truth. Every get checks the file's fingerprint (one ``os.stat``:
-mtime_ns, size, inode) against the cached copy, so a file changed behind our back is
-never served stale, with or without a watcher. A copy read within a clock tick of its
-mtime is "racy" (a same-size rewrite in that tick keeps the mtime) and is re-verified
-against the file until it is older than that, as git does for its index.
+Disk is the source of truth: a file changed behind our back is never served stale.
+A memory hit is served without touching the disk only while the kernel's change feed
+(``change_feed``: inotify, one ``poll``) says nothing in the folder changed since the
+copy was checked. Otherwise, or where there is no feed, a hit checks the file's
+fingerprint (one ``os.stat``: mtime_ns, size, inode) against the copy. A copy read
+within a clock tick of its mtime is "racy" (a same-size rewrite in that tick keeps the
+mtime) and is re-read until it is older than that, as git does for its index.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..errors import NotFound, ValidationError
 from . import writes
 from .audit_writer import AuditWriter
 from .catalogue import Catalogue, Row, check_file
+from .change_feed import ChangeFeed
 from .files import (
     TooLarge,
     clean_temp_files,
@@ -77,6 +80,7 @@ class SkillStore:
         self._mem = MemoryTier(cfg.memory_max_entries, int(cfg.memory_max_bytes))
         self._stats = Counters()
         self._valid_ids: set[str] = set()
+        self._feed = ChangeFeed(self.folder, self._untrust)
         # Audit rows go on the store's own connection, opened on the first save (so a
         # read-only workspace still reads), committed before put/delete return.
         self._helper = SaveHelper()  # a save's side work, done while it waits on fsync
@@ -101,34 +105,55 @@ class SkillStore:
         """The skill ``ident``, from the fastest tier holding the current file version."""
         t0 = _perf()
         entry = self._mem._data.get(ident) if type(ident) is str else None
-        if entry is not None and not entry.racy:
-            try:
-                st = os.stat(entry.path)
-            except OSError:
-                st = None
-            fp = entry.fp
-            if st is not None and st.st_mtime_ns == fp.mtime_ns and st.st_size == fp.size and st.st_ino == fp.ino:
-                self._mem.touch(ident)
-                self._memc.hits += 1
-                self._memc.samples.append(_perf() - t0)
-                return entry.skill
+        if entry is not None and (self._trusted(entry) if entry.trusted else self._checked(entry)):
+            self._mem.touch(ident)
+            self._memc.hits += 1
+            self._memc.samples.append(_perf() - t0)
+            return entry.skill
         return self._load(ident, t0).skill
 
     def get_with_tier(self, ident: str) -> Served:
         """Like :meth:`get`, plus the tier that served it, its content hash and size."""
         t0 = _perf()
         entry = self._mem.peek(ident) if type(ident) is str else None
-        if entry is not None and not entry.racy:
-            try:
-                st = os.stat(entry.path)
-            except OSError:
-                st = None
-            if st is not None and entry.fp.matches(st):
-                self._mem.touch(ident)
-                self._memc.hits += 1
-                self._memc.samples.append(_perf() - t0)
-                return Served(entry.skill, "memory", entry.hash, entry.size)
+        if entry is not None and (self._trusted(entry) if entry.trusted else self._checked(entry)):
+            self._mem.touch(ident)
+            self._memc.hits += 1
+            self._memc.samples.append(_perf() - t0)
+            return Served(entry.skill, "memory", entry.hash, entry.size)
         return self._load(ident, t0)
+
+    def _trusted(self, entry: MemoryEntry) -> bool:
+        """True if the change feed says ``entry``'s file did not change since it was read."""
+        feed = self._feed
+        # quiet and busy before trusted: a drain in another thread sets busy before it
+        # reads the events and clears it after untrusting their files.
+        if feed.quiet() and not feed.busy:
+            return entry.trusted
+        feed.drain()  # events are pending: maybe about other files
+        return feed.quiet() and not feed.busy and entry.trusted
+
+    def _checked(self, entry: MemoryEntry) -> bool:
+        """Without a change feed: True if ``entry`` still matches its file (one stat).
+        With one, an untrusted copy is read again: the feed said its file changed, and a
+        stat cannot see a same-size rewrite that kept the mtime."""
+        if entry.racy or self._feed.enabled:
+            return False
+        try:
+            st = os.stat(entry.path)
+        except OSError:
+            return False
+        return entry.fp.matches(st)
+
+    def _generation(self) -> int:
+        """The change feed's generation after draining what is pending (read before I/O)."""
+        feed = self._feed
+        if feed.enabled and not feed.quiet():
+            feed.drain()
+        return feed.generation
+
+    def _untrust(self, names: set[str] | None) -> None:
+        self._mem.untrust(None if names is None else [n[:-5] for n in names if n.endswith(".json")])
 
     def _load(self, ident: str, t0: int) -> Served:
         if type(ident) is not str or ident not in self._valid_ids:
@@ -139,6 +164,7 @@ class SkillStore:
         self._memc.misses += 1
         stats = self._stats.tiers
         entry = self._mem.peek(ident)
+        generation = self._generation()
         if self._redis is not None:  # Redis copies are checked against the file's stat
             try:
                 st = os.stat(path)
@@ -149,12 +175,13 @@ class SkillStore:
             except OSError as exc:
                 raise io_error(exc, ident, "read") from None
             if not (entry is not None and entry.fp.matches(st)):
-                served = self._from_redis(ident, path, st, t0)
+                served = self._from_redis(ident, path, st, t0, generation)
                 if served is not None:
                     return served
-        return self._from_disk(ident, path, t0, entry)
+        return self._from_disk(ident, path, t0, entry, generation)
 
-    def _from_redis(self, ident: str, path: str, st: os.stat_result, t0: int) -> Served | None:
+    def _from_redis(self, ident: str, path: str, st: os.stat_result, t0: int,
+                    generation: int) -> Served | None:
         c = self._stats.tiers["redis"]
         try:
             value = self._redis.get(ident)  # type: ignore[union-attr]
@@ -175,12 +202,15 @@ class SkillStore:
             return None
         # (the hash is computed from the bytes when needed, not taken from Redis: saves
         # check ``expected`` against it)
-        self._mem.put(ident, MemoryEntry(skill, cached.raw, cached.fp, path, False))
+        fresh = MemoryEntry(skill, cached.raw, cached.fp, path, False)
+        self._mem.put(ident, fresh)
+        self._feed.trust_if_unchanged(generation, fresh.trust)
         c.hits += 1
         c.samples.append(_perf() - t0)
         return Served(skill, "redis", cached.hash, len(cached.raw))
 
-    def _from_disk(self, ident: str, path: str, t0: int, entry: MemoryEntry | None) -> Served:
+    def _from_disk(self, ident: str, path: str, t0: int, entry: MemoryEntry | None,
+                   generation: int) -> Served:
         c = self._stats.tiers["disk"]
         name = ident + ".json"
         try:
@@ -209,7 +239,11 @@ class SkillStore:
                 c.errors += 1
                 raise InvalidSkill(ident, exc.message, hash=read.hash, raw=read.raw, line=exc.line) from None
         size = len(read.raw)
-        self._mem.put(ident, MemoryEntry(skill, read.raw, read.fp, path, racy))
+        fresh = MemoryEntry(skill, read.raw, read.fp, path, racy)
+        self._mem.put(ident, fresh)
+        # Read after ``generation``: any later change is pending or untrusts it. (A racy
+        # copy may be trusted too: the feed, unlike a stat, sees same-tick rewrites.)
+        self._feed.trust_if_unchanged(generation, fresh.trust)
         if self._redis is not None and read.fp.size >= 0:
             self._redis.set_later(ident, read.raw, read.fp, read.checked_ns)
         c.hits += 1
@@ -389,6 +423,7 @@ class SkillStore:
             self._redis.close()
         self.catalogue.close()
         self._locks.close()
+        self._feed.close()
         if self._dir_fd is not None:
             os.close(self._dir_fd)
             self._dir_fd = None

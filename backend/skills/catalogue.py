@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import logging
 import os
 import stat as statmod
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from ..errors import ValidationError
-from . import catalogue_cache
-from .catalogue_rows import Row, check_file, load_row, read_row, summarise
+from . import bulk_read, catalogue_cache
+from .catalogue_rows import Row, check_file, load_row, plain_name, read_row, summarise
 from .files import Fingerprint, is_racy
 from .results import InvalidFile, SkillSummary, SortKey
 
@@ -26,6 +27,7 @@ __all__ = ["Catalogue", "Row", "check_file", "load_row", "read_row", "summarise"
 
 log = logging.getLogger(__name__)
 GC_PAUSE_MIN = 1000  # rows loaded at once before the collector is held off
+BULK_MIN = 64  # files read at once before a reader thread is worth starting (bulk_read)
 SAVE_DELAY = 2.0  # seconds after a large change before the rows are persisted
 SORT_KEYS: dict[str, object] = {
     "id": lambda s: s.id,
@@ -327,9 +329,14 @@ class Catalogue:
                 os.close(dir_fd)
 
     def _read_rows(self, names: list[str], dir_fd: int | None) -> None:
-        for name in names:
+        pairs: Iterable[tuple[str, Row | None]] = ((name, None) for name in names)
+        if dir_fd is not None and bulk_read.AVAILABLE and len(names) >= BULK_MIN:
+            plain = [n for n in names if plain_name(n)]
+            odd = [(n, None) for n in names if not plain_name(n)]
+            pairs = itertools.chain(odd, bulk_read.plain_rows(dir_fd, plain, self.max_bytes))
+        for name, got in pairs:
             try:
-                row = read_row(self.folder, name, self.max_bytes, dir_fd)
+                row = got or read_row(self.folder, name, self.max_bytes, dir_fd)
             except FileNotFoundError:
                 self._rows.pop(name, None)
                 self._dirty.discard(name)

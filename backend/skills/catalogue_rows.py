@@ -6,10 +6,11 @@ stat); anything else goes the validating way, so both give the same row.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass
+
+import orjson
 
 from ..errors import ValidationError
 from .files import FileRead, Fingerprint, TooLarge, is_racy, read_file
@@ -80,9 +81,7 @@ def read_row(folder: str, name: str, max_bytes: int, dir_fd: int | None = None) 
     decoded object, without building a Skill. Anything else (a bad name, a file over the
     limit or growing, invalid content) goes the validating way, which also says what is
     wrong. Raises OSError."""
-    stem = name[:-5]
-    if not (len(stem) <= 128 and ID_PATTERN.fullmatch(stem) and ".." not in stem
-            and stem.split(".", 1)[0] not in RESERVED_NAMES):
+    if not plain_name(name):
         return load_row(folder, name, max_bytes)[0]
     checked = time.time_ns()
     # (``dir_fd``: the folder held open, so each open looks up one name, not the path)
@@ -95,27 +94,37 @@ def read_row(folder: str, name: str, max_bytes: int, dir_fd: int | None = None) 
         os.close(fd)
     if len(raw) != size or not size:  # too large, empty, or changing while we read
         return load_row(folder, name, max_bytes)[0]
+    return row_from_bytes(name, raw, Fingerprint(st.st_mtime_ns, size, st.st_ino), checked)
+
+
+def plain_name(name: str) -> bool:
+    """True if ``name`` is ``<valid id>.json`` (else :func:`load_row` explains why not)."""
+    stem = name[:-5]
+    return bool(len(stem) <= 128 and ID_PATTERN.fullmatch(stem) and ".." not in stem
+                and stem.split(".", 1)[0] not in RESERVED_NAMES)
+
+
+def row_from_bytes(name: str, raw: bytes, fp: Fingerprint, checked: int) -> Row:
+    """The row of a plainly named file whose whole content ``raw`` was read at ``checked``."""
+    stem = name[:-5]
     try:
-        text = raw.decode("utf-8")
-        data, end = _scan_json(text, 0)  # json.loads without its two Python layers
-        fields = plain_fields(data, stem) if end == len(text) or text[end:].isspace() else None
-    except (ValueError, RecursionError, StopIteration):  # not UTF-8 or not JSON: the validating way explains
+        # orjson parses a subset of what json does (no NaN, no lone surrogates) and
+        # turns integers past 64 bits into floats, which plain_fields refuses: whatever
+        # it does not parse as json would goes the validating way, with json.
+        fields = plain_fields(orjson.loads(raw), stem)
+    except (orjson.JSONDecodeError, RecursionError):  # not UTF-8 or not JSON: the validating way explains
         fields = None
-    fp = Fingerprint(st.st_mtime_ns, size, st.st_ino)
     if fields is None or fields[0] != stem:
         return _checked_row(name, FileRead(raw, fp, checked))
     ident, sname, description, tags, _code, version, created, updated = fields
     summary = object.__new__(SkillSummary)  # fields already checked: skip the frozen __init__
     summary.__dict__.update(id=ident, name=sname, description=description, tags=tuple(tags), version=version,
                             created_at=created, updated_at=updated,
-                            hash=content_hash(raw), size=size)
+                            hash=content_hash(raw), size=fp.size)
     return Row(fp, is_racy(fp.mtime_ns, checked), summary, None)
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
-# What json.loads runs for a document that starts with its value (skill files do; any
-# other goes the validating way, through json.loads itself).
-_scan_json = json.JSONDecoder().scan_once
 
 
 def _checked_row(name: str, read: FileRead) -> Row:

@@ -275,7 +275,9 @@ typedef struct {
     size_t order;
 } Member;
 
-static const char *g_keys; /* qsort has no context argument; parsing is under the GIL */
+/* qsort has no context argument. Thread-local: hash_rows parses without the GIL, so two
+ * threads may sort objects at once. */
+static _Thread_local const char *g_keys;
 
 static int member_cmp(const void *a, const void *b) {
     const Member *x = a, *y = b;

@@ -169,3 +169,33 @@ def test_a_failed_early_hash_is_taken_again_by_verify(source_db: Path, postgres_
     finally:
         early.close()
     assert report.ok
+
+
+def test_native_row_hashes_are_the_same_from_threads_at_once() -> None:
+    """hash_rows parses without the GIL: two threads sorting object keys at the same time
+    must not mix up each other's keys (each sorts with its own key buffer)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backend.migrate import sides
+    from backend.migrate.tables import TABLES_BY_NAME, column_kinds
+
+    if sides._canon is None:
+        pytest.skip("the C accelerator is not built (see test_native_jsonb_text_is_built)")
+    rng = random.Random(11)
+    kinds = column_kinds(TABLES_BY_NAME["run_logs"])
+    batches = []
+    for b in range(16):
+        rows = []
+        for i in range(200):
+            keys = rng.sample([f"k{j}" for j in range(200)], 60)
+            inner = "{" + ",".join(f'"{k}":{j}' for j, k in enumerate(rng.sample(keys, 40))) + "}"
+            payload = "{" + ",".join(f'"{k}":{inner}' for k in keys) + "}"
+            rows.append((f"00000000-0000-4000-8000-{b:06d}{i:06d}".encode(), b"wf", 1, b"success",
+                         b"2026-01-01T00:00:00.000000+00:00", b"2026-01-01T00:00:01.000000+00:00",
+                         1000, None, payload.encode()))  # as the copy reads them: bytes
+        batches.append(rows)
+    serial = [sides._canon.hash_rows(rows, kinds) for rows in batches]
+    assert all(count == 200 for count, _total, _slow in serial)  # all hashed in C
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            assert list(pool.map(lambda rows: sides._canon.hash_rows(rows, kinds), batches)) == serial

@@ -10,6 +10,7 @@ committed is rolled back), and a later ``resume`` continues where the checkpoint
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import logging
 import threading
 import time
@@ -202,7 +203,7 @@ class _Batch:
     items: list[Item] | None
     bad: list[Quarantined]
     data: list[bytes] | None
-    hashed: tuple[int, int] | None
+    hashed: cf.Future[tuple[int, int]] | None  # the tally's hash, taken in its own thread
     rows: int = 0
 
 
@@ -226,9 +227,14 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
     encoder = wire.batch_encoder(table) if target.kind == "postgres" else None
     after = cp.last_key  # read here: the commits below move cp.last_key on
 
+    # The tally's C hash runs without the GIL: in a thread of its own it overlaps the
+    # reading and encoding of the next batch instead of lengthening the read-ahead.
+    hasher = (cf.ThreadPoolExecutor(1, thread_name_prefix="migrate-hash")
+              if tally is not None else None)
+
     def prepared() -> Iterator[_Batch]:
         for keys, rows in source.batches(table, after, batch_rows):
-            hashed = tally.hash_batch(table, keys, rows) if tally is not None else None
+            hashed = hasher.submit(tally.hash_batch, table, keys, rows) if hasher else None
             yield _Batch(keys[-1], *_prepare_batch(table, keys, rows, convert, encoder), hashed)
 
     def stage(lane: Any, batch: _Batch) -> list[Quarantined]:
@@ -238,12 +244,13 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
         return refused
 
     def commit(lane: Any, batch: _Batch, refused: list[Quarantined]) -> None:
+        hashed = batch.hashed.result() if batch.hashed is not None else None
         cp.last_key = batch.last_key
         cp.rows_copied += batch.rows - len(refused)
         cp.rows_quarantined += len(batch.bad) + len(refused)
         lane.commit(batch.bad + refused, cp)
         if tally is not None:
-            tally.committed(table, batch.last_key, batch.hashed)  # only what is committed counts
+            tally.committed(table, batch.last_key, hashed)  # only what is committed counts
         tracker.advance(table.name, batch.rows - len(refused), len(batch.bad) + len(refused))
 
     remaining = tracker.totals.get(table.name, 0) - tracker.done.get(table.name, 0)
@@ -263,6 +270,8 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
     finally:
         for lane in lanes[1:]:
             lane.close()
+        if hasher is not None:
+            hasher.shutdown(wait=True, cancel_futures=True)
     if on_loaded is not None:
         on_loaded(table)
     tracker.emit("index", table.name)

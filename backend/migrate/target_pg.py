@@ -221,6 +221,8 @@ class PgTarget:
 
     def commit(self, bad: list[Quarantined], cp: Checkpoint) -> None:
         """Commit the staged batch with its quarantined rows and checkpoint ``cp``."""
+        # The checkpoint upsert raises in a failed transaction, so a COMMIT that would
+        # silently roll back is never reached.
         self._record(bad, cp)
         self.conn.execute("COMMIT")
 

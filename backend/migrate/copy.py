@@ -227,14 +227,26 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
     encoder = wire.batch_encoder(table) if target.kind == "postgres" else None
     after = cp.last_key  # read here: the commits below move cp.last_key on
 
-    # The tally's C hash runs without the GIL: in a thread of its own it overlaps the
-    # reading and encoding of the next batch instead of lengthening the read-ahead.
+    remaining = tracker.totals.get(table.name, 0) - tracker.done.get(table.name, 0)
+    lane_count = _lane_count(target, remaining, batch_rows, connections)
+    # With several connections the read-ahead (read, hash, encode) became the critical
+    # path; the tally's C hash runs without the GIL, so in a thread of its own it
+    # overlaps the reading and encoding of the next batch.
     hasher = (cf.ThreadPoolExecutor(1, thread_name_prefix="migrate-hash")
-              if tally is not None else None)
+              if tally is not None and lane_count > 1 else None)
+
+    def hash_of(keys: list[Any], rows: list[tuple[Any, ...]]) -> cf.Future[tuple[int, int]] | None:
+        if tally is None:
+            return None
+        if hasher is not None:
+            return hasher.submit(tally.hash_batch, table, keys, rows)
+        done: cf.Future[tuple[int, int]] = cf.Future()
+        done.set_result(tally.hash_batch(table, keys, rows))
+        return done
 
     def prepared() -> Iterator[_Batch]:
         for keys, rows in source.batches(table, after, batch_rows):
-            hashed = hasher.submit(tally.hash_batch, table, keys, rows) if hasher else None
+            hashed = hash_of(keys, rows)
             yield _Batch(keys[-1], *_prepare_batch(table, keys, rows, convert, encoder), hashed)
 
     def stage(lane: Any, batch: _Batch) -> list[Quarantined]:
@@ -253,10 +265,9 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
             tally.committed(table, batch.last_key, hashed)  # only what is committed counts
         tracker.advance(table.name, batch.rows - len(refused), len(batch.bad) + len(refused))
 
-    remaining = tracker.totals.get(table.name, 0) - tracker.done.get(table.name, 0)
     lanes = [target]
     try:
-        while len(lanes) < _lane_count(target, remaining, batch_rows, connections):
+        while len(lanes) < lane_count:
             lanes.append(target.lane())
         # The next batches are read and converted while these are sent (see prefetch);
         # the lanes send batches in parallel and commit them in order (see lanes).

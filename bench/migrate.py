@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from backend.migrate.copy import DEFAULT_BATCH_ROWS, run_copy  # noqa: E402
+from backend.migrate.copy import DEFAULT_BATCH_ROWS, DEFAULT_CONNECTIONS, run_copy  # noqa: E402
 from backend.migrate.endpoints import Endpoint  # noqa: E402
 from backend.migrate.synth import create_source  # noqa: E402
 from backend.migrate.tables import TABLES  # noqa: E402
@@ -134,7 +134,8 @@ def _pgloader(source: Path, dsn: str) -> dict[str, object]:
             "seconds": round(time.perf_counter() - start, 2)}
 
 
-def _one_run(server: object, source: Path, name: str, batch: int) -> dict[str, object]:
+def _one_run(server: object, source: Path, name: str, batch: int,
+             connections: int) -> dict[str, object]:
     """One migration with its verification into a fresh database; times and CPU used."""
     dsn = server.create_database(name)  # type: ignore[attr-defined]
     data_dir = server.data_dir  # type: ignore[attr-defined]
@@ -148,7 +149,8 @@ def _one_run(server: object, source: Path, name: str, batch: int) -> dict[str, o
     hashes = None if copy_hashes_source(src, dst) else SourceHashes(src, TABLES)
     early = EarlyTargetHashes(dst)
     try:
-        result = run_copy(src, dst, TABLES, batch_rows=batch, on_loaded=early.loaded)
+        result = run_copy(src, dst, TABLES, batch_rows=batch, on_loaded=early.loaded,
+                          connections=connections)
         copy_s = time.perf_counter() - start
         v0 = time.perf_counter()
         report = verify(src, dst, TABLES, source_hashes=hashes, copied_hashes=result.source_hashes,
@@ -178,6 +180,8 @@ def main() -> None:
     parser.add_argument("--keep-source", action="store_true",
                         help="reuse the generated source database from a previous run")
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH_ROWS)
+    parser.add_argument("--connections", type=int, default=DEFAULT_CONNECTIONS,
+                        help="PostgreSQL connections loading the big table at once")
     parser.add_argument("--repeat", type=int, default=1,
                         help="migrations (each into a fresh database) to take medians over")
     parser.add_argument("--cold", action="store_true",
@@ -198,7 +202,7 @@ def main() -> None:
             if runs:
                 server.drop_database(f"bench{i - 1}")  # keep the disk use to one copy
             warm_s = None if args.cold else _warm(source)
-            runs.append({**_one_run(server, source, f"bench{i}", args.batch), "warm_s": warm_s})
+            runs.append({**_one_run(server, source, f"bench{i}", args.batch, args.connections), "warm_s": warm_s})
         last = runs[-1]
         dsn = last["dsn"]
         read_floor = _read_floor(source)
@@ -224,6 +228,7 @@ def main() -> None:
         "rows_per_s": round(rows / total_s),
         "copy_rows_per_s": round(rows / copy_s),
         "runs": len(runs),
+        "connections": args.connections,
         "total_seconds_each_run": [round(float(r["total_s"]), 2) for r in runs],  # type: ignore[arg-type]
         "verified": all(r["report"].ok for r in runs),  # type: ignore[attr-defined]
         "quarantined": result.quarantined,

@@ -1,13 +1,16 @@
 """The copy: keyset batches from the source, converted, checked, committed with checkpoints.
 
 A row that cannot go is quarantined (table, key, column, exact reason) in the target in
-the same transaction as its batch; it is never dropped or cut short in silence. A lost
-connection is retried from the target's last committed checkpoint; cancelling stops
-between batches, and a later ``resume`` continues where the checkpoint says.
+the same transaction as its batch; it is never dropped or cut short in silence. A big
+table goes over two PostgreSQL connections at once, its batches still committed one
+after another in order (see ``lanes``). A lost connection is retried from the target's
+last committed checkpoint; cancelling stops between batches (a batch sent but not yet
+committed is rolled back), and a later ``resume`` continues where the checkpoint says.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import logging
 import threading
 import time
@@ -19,6 +22,7 @@ from ..errors import BackendUnavailable
 from . import wire
 from .control import Checkpoint, Quarantined
 from .endpoints import Endpoint
+from .lanes import OrderedLoad
 from .prefetch import ReadAhead
 from .progress import ProgressCallback, Tracker
 from .sources import PgSource, SqliteSource, row_id
@@ -30,6 +34,9 @@ from .values import BadValue, row_converter
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH_ROWS = 2500  # ~3.5 MB of 1.2 KB payloads: a few batches in flight stay small
+# PostgreSQL target connections loading a big table at once: one backend parsing jsonb
+# bounds a single-connection copy; two use both cores of a small server.
+DEFAULT_CONNECTIONS = 2
 
 
 @dataclass
@@ -101,8 +108,12 @@ def run_copy(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...]
              resume: bool = False, batch_rows: int = DEFAULT_BATCH_ROWS,
              progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
              retries: int = 5, retry_wait: float = 1.0,
-             on_loaded: Callable[[Table], None] | None = None) -> CopyResult:
+             on_loaded: Callable[[Table], None] | None = None,
+             connections: int = DEFAULT_CONNECTIONS) -> CopyResult:
     """Copy ``tables`` from source to target; see the module docstring for the guarantees.
+
+    ``connections``: how many PostgreSQL connections load a table of several batches
+    at once (see ``lanes``).
 
     ``on_loaded(table)`` runs once all of a table's rows are committed, before its
     indexes are built (a verification can start hashing it then).
@@ -131,7 +142,7 @@ def run_copy(source_ep: Endpoint, target_ep: Endpoint, tables: tuple[Table, ...]
             while True:
                 try:
                     if _copy_table(source, target, table, checkpoints[table.name], tracker,
-                                   batch_rows, cancel, tally, on_loaded):
+                                   batch_rows, cancel, tally, on_loaded, connections):
                         return _result("cancelled", target, tables, start, resumed)
                     break
                 except Exception as exc:
@@ -184,9 +195,29 @@ def _reconnect(target: Any, ep: Endpoint, wait: float, cancel: threading.Event) 
                 raise
 
 
+@dataclass
+class _Batch:
+    """One batch on its way: what is sent, then what its commit records."""
+
+    last_key: Any
+    items: list[Item] | None
+    bad: list[Quarantined]
+    data: list[bytes] | None
+    hashed: cf.Future[tuple[int, int]] | None  # the tally's hash, taken in its own thread
+    rows: int = 0
+
+
+def _lane_count(target: Any, remaining: int, batch_rows: int, connections: int) -> int:
+    """Connections for a table: one unless it has batches enough to share (PostgreSQL)."""
+    if connections < 2 or not hasattr(target, "lane") or remaining <= batch_rows:
+        return 1
+    return connections
+
+
 def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker: Tracker,
                 batch_rows: int, cancel: threading.Event, tally: SourceTally | None = None,
-                on_loaded: Callable[[Table], None] | None = None) -> bool:
+                on_loaded: Callable[[Table], None] | None = None,
+                connections: int = DEFAULT_CONNECTIONS) -> bool:
     """Copy one table from its checkpoint; True if cancelled."""
     if cp.done:
         return False
@@ -194,26 +225,64 @@ def _copy_table(source: Any, target: Any, table: Table, cp: Checkpoint, tracker:
         tally.begin(table, cp)
     convert = _converter(source.kind, target.kind, table)
     encoder = wire.batch_encoder(table) if target.kind == "postgres" else None
-    after = cp.last_key  # read here: the writer below moves cp.last_key on
+    after = cp.last_key  # read here: the commits below move cp.last_key on
 
-    def prepared() -> Iterator[tuple[Any, list[Item], list[Quarantined], list[bytes] | None,
-                                     tuple[int, int] | None]]:
+    remaining = tracker.totals.get(table.name, 0) - tracker.done.get(table.name, 0)
+    lane_count = _lane_count(target, remaining, batch_rows, connections)
+    # With several connections the read-ahead (read, hash, encode) became the critical
+    # path; the tally's C hash runs without the GIL, so in a thread of its own it
+    # overlaps the reading and encoding of the next batch.
+    hasher = (cf.ThreadPoolExecutor(1, thread_name_prefix="migrate-hash")
+              if tally is not None and lane_count > 1 else None)
+
+    def hash_of(keys: list[Any], rows: list[tuple[Any, ...]]) -> cf.Future[tuple[int, int]] | None:
+        if tally is None:
+            return None
+        if hasher is not None:
+            return hasher.submit(tally.hash_batch, table, keys, rows)
+        done: cf.Future[tuple[int, int]] = cf.Future()
+        done.set_result(tally.hash_batch(table, keys, rows))
+        return done
+
+    def prepared() -> Iterator[_Batch]:
         for keys, rows in source.batches(table, after, batch_rows):
-            hashed = tally.hash_batch(table, keys, rows) if tally is not None else None
-            yield (keys[-1], *_prepare_batch(table, keys, rows, convert, encoder), hashed)
+            hashed = hash_of(keys, rows)
+            yield _Batch(keys[-1], *_prepare_batch(table, keys, rows, convert, encoder), hashed)
 
-    # The next batches are read and converted while this one is written (see prefetch).
-    with ReadAhead(prepared()) as batches:
-        for last_key, items, bad, data, hashed in batches:
-            cp.last_key = last_key
-            cp.rows_copied += len(items)
-            cp.rows_quarantined += len(bad)
-            refused = target.write_batch(table, items, bad, cp, data=data)
-            if tally is not None:
-                tally.committed(table, last_key, hashed)  # only what is committed counts
-            tracker.advance(table.name, len(items) - len(refused), len(bad) + len(refused))
-            if cancel.is_set():
-                return True
+    def stage(lane: Any, batch: _Batch) -> list[Quarantined]:
+        refused = lane.stage(table, batch.items, batch.data)
+        batch.rows = len(batch.items or ())
+        batch.items = batch.data = None  # sent: only the counts are needed from here on
+        return refused
+
+    def commit(lane: Any, batch: _Batch, refused: list[Quarantined]) -> None:
+        hashed = batch.hashed.result() if batch.hashed is not None else None
+        cp.last_key = batch.last_key
+        cp.rows_copied += batch.rows - len(refused)
+        cp.rows_quarantined += len(batch.bad) + len(refused)
+        lane.commit(batch.bad + refused, cp)
+        if tally is not None:
+            tally.committed(table, batch.last_key, hashed)  # only what is committed counts
+        tracker.advance(table.name, batch.rows - len(refused), len(batch.bad) + len(refused))
+
+    lanes = [target]
+    try:
+        while len(lanes) < lane_count:
+            lanes.append(target.lane())
+        # The next batches are read and converted while these are sent (see prefetch);
+        # the lanes send batches in parallel and commit them in order (see lanes).
+        with ReadAhead(prepared()) as batches, \
+                OrderedLoad(lanes, stage, commit) as load:
+            for batch in batches:
+                load.put(batch)
+                if cancel.is_set():
+                    return True  # batches sent but not committed are rolled back
+            load.drain()
+    finally:
+        for lane in lanes[1:]:
+            lane.close()
+        if hasher is not None:
+            hasher.shutdown(wait=True, cancel_futures=True)
     if on_loaded is not None:
         on_loaded(table)
     tracker.emit("index", table.name)

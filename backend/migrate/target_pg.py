@@ -102,7 +102,7 @@ class PgTarget:
     def __init__(self, dsn: str, *, timeout: float = 1.0) -> None:
         from ..pg import connect
 
-        self.dsn = dsn
+        self.dsn, self.timeout = dsn, timeout
         self.conn = connect(dsn, timeout=timeout, statement_timeout=None, autocommit=True)
         _register_raw_dumpers(self.conn)
         # Batch commits need not wait for their WAL flush: each batch and its checkpoint
@@ -185,42 +185,61 @@ class PgTarget:
                 for piece in pieces:
                     copy.write(piece)
 
-    def write_batch(self, table: Table, items: list[Item], bad: list[Quarantined],
-                    cp: Checkpoint, data: list[bytes] | None = None) -> list[Quarantined]:
-        """Commit ``items`` with ``cp``; rows PostgreSQL refuses are quarantined (returned).
+    def stage(self, table: Table, items: list[Item],
+              data: list[bytes] | None = None) -> list[Quarantined]:
+        """Open a batch's transaction and send its rows; :meth:`commit` ends it.
 
-        ``data``: the batch already encoded as binary COPY rows (``wire``); items then
-        carry converted values only for the rows Python converted (None for the rest).
+        Returns the rows PostgreSQL refuses (left out, to be quarantined). ``data``: the
+        batch already encoded as binary COPY rows (``wire``); items then carry converted
+        values only for the rows Python converted (None for the rest).
         """
         import psycopg
 
+        self.conn.execute("BEGIN")
         try:
-            with self.conn.transaction():
-                if data is not None:
-                    self._copy_stream(table, wire.stream(data))
-                elif items:
-                    self._copy(table, [i[2] for i in items])
-                self._record(bad, cp)
+            if data is not None:
+                self._copy_stream(table, wire.stream(data))
+            elif items:
+                self._copy(table, [i[2] for i in items])
             return []
         except (psycopg.errors.DataError, psycopg.errors.IntegrityError):
-            pass  # find the refused rows one by one, below
+            self.conn.execute("ROLLBACK")  # find the refused rows one by one, below
         encoder = wire.batch_encoder(table) if data is not None else None
         refused: list[Quarantined] = []
-        with self.conn.transaction():
-            for key, raw, values in items:
-                rid = row_id(table, raw)
-                try:
-                    with self.conn.transaction():  # a savepoint per row
-                        if encoder is not None:
-                            self._copy_stream(table, wire.stream([encoder.encode_item(raw, values)]))
-                        else:
-                            self._copy(table, [values])
-                except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
-                    refused.append(_refusal(table, key, rid, exc))
-            cp.rows_copied -= len(refused)
-            cp.rows_quarantined += len(refused)
-            self._record(bad + refused, cp)
+        self.conn.execute("BEGIN")
+        for key, raw, values in items:
+            rid = row_id(table, raw)
+            try:
+                with self.conn.transaction():  # a savepoint per row
+                    if encoder is not None:
+                        self._copy_stream(table, wire.stream([encoder.encode_item(raw, values)]))
+                    else:
+                        self._copy(table, [values])
+            except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
+                refused.append(_refusal(table, key, rid, exc))
         return refused
+
+    def commit(self, bad: list[Quarantined], cp: Checkpoint) -> None:
+        """Commit the staged batch with its quarantined rows and checkpoint ``cp``."""
+        # The checkpoint upsert raises in a failed transaction, so a COMMIT that would
+        # silently roll back is never reached.
+        self._record(bad, cp)
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Discard a staged batch, if any; a broken connection has discarded it already."""
+        from psycopg.pq import TransactionStatus
+
+        if self.conn.closed or self.conn.pgconn.transaction_status == TransactionStatus.IDLE:
+            return
+        try:
+            self.conn.execute("ROLLBACK")
+        except Exception:  # noqa: BLE001 - the server drops the transaction with the connection
+            self.conn.close()
+
+    def lane(self) -> PgTarget:
+        """Another connection to the same database, to load batches in parallel."""
+        return PgTarget(self.dsn, timeout=self.timeout)
 
     def _record(self, bad: list[Quarantined], cp: Checkpoint) -> None:
         with self.conn.cursor() as cur:

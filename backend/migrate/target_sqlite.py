@@ -82,37 +82,50 @@ class SqliteTarget:
         marks = ", ".join("?" * len(table.columns))
         return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) VALUES ({marks})"  # noqa: S608
 
-    def write_batch(self, table: Table, items: list[Item], bad: list[Quarantined],
-                    cp: Checkpoint, data: list[bytes] | None = None) -> list[Quarantined]:
-        """Insert ``items`` with ``cp`` in one transaction (``data``: PostgreSQL's only)."""
+    def stage(self, table: Table, items: list[Item],
+              data: list[bytes] | None = None) -> list[Quarantined]:
+        """Open a batch's transaction and insert ``items``; :meth:`commit` ends it.
+
+        Returns the rows SQLite refuses (left out, to be quarantined). ``data`` is
+        PostgreSQL's only.
+        """
         sql = self._insert_sql(table)
         refused: list[Quarantined] = []
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            try:
-                self.conn.execute("SAVEPOINT batch")
-                self.conn.executemany(sql, [i[2] for i in items])
-                self.conn.execute("RELEASE batch")
-            except sqlite3.IntegrityError:
-                self.conn.execute("ROLLBACK TO batch")
-                self.conn.execute("RELEASE batch")
-                for key, raw, values in items:
-                    rid = row_id(table, raw)
-                    try:
-                        self.conn.execute(sql, values)
-                    except sqlite3.IntegrityError as exc:
-                        refused.append(Quarantined(table.name, key, rid, "(row)", "rejected",
-                                                   f"rejected by SQLite: {exc}"))
-                cp.rows_copied -= len(refused)
-                cp.rows_quarantined += len(refused)
-            if bad or refused:
-                self.conn.executemany(ctl.INSERT_QUARANTINE, [q.as_params() for q in bad + refused])
+            self.conn.execute("SAVEPOINT batch")
+            self.conn.executemany(sql, [i[2] for i in items])
+            self.conn.execute("RELEASE batch")
+        except sqlite3.IntegrityError:
+            self.conn.execute("ROLLBACK TO batch")
+            self.conn.execute("RELEASE batch")
+            for key, raw, values in items:
+                rid = row_id(table, raw)
+                try:
+                    self.conn.execute(sql, values)
+                except sqlite3.IntegrityError as exc:
+                    refused.append(Quarantined(table.name, key, rid, "(row)", "rejected",
+                                               f"rejected by SQLite: {exc}"))
+        except BaseException:
+            self.rollback()
+            raise
+        return refused
+
+    def commit(self, bad: list[Quarantined], cp: Checkpoint) -> None:
+        """Commit the staged batch with its quarantined rows and checkpoint ``cp``."""
+        try:
+            if bad:
+                self.conn.executemany(ctl.INSERT_QUARANTINE, [q.as_params() for q in bad])
             self.conn.execute(ctl.UPSERT_CHECKPOINT, cp.as_params(_now()))
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.rollback()
             raise
-        return refused
+
+    def rollback(self) -> None:
+        """Discard a staged batch, if any."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def finish_table(self, table: Table, cp: Checkpoint) -> None:
         self.conn.execute("BEGIN IMMEDIATE")

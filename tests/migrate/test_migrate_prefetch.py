@@ -3,6 +3,7 @@ and a copy whose target refuses mid-table leaves no reader behind and resumes ex
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,13 +52,18 @@ def test_leaving_early_stops_the_reader_and_runs_its_cleanup() -> None:
 def test_a_failed_batch_stops_reading_and_a_resume_copies_each_row_once(
         source_db: Path, postgres_dsn: str) -> None:
     before = threading.active_count()
+    conn = sqlite3.connect(source_db)
+    row_121 = conn.execute("SELECT run_id FROM run_logs ORDER BY rowid LIMIT 1 OFFSET 120").fetchone()[0]
+    conn.close()
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
-        # Fails the COPY once 120 rows are in: an error that is not a lost connection,
-        # in the middle of the table, while the reader is ahead.
+        # Fails the COPY at the 121st row: an error that is not a lost connection, in the
+        # middle of the table, while the reader is ahead (and, with two connections, the
+        # next batch possibly sent). The row, not a count(*), marks the spot: a count
+        # would see only what other connections have committed so far.
         conn.execute("CREATE TABLE run_logs_gate (open boolean)")
         conn.execute(
-            "CREATE FUNCTION stop_at_120() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF (SELECT count(*) FROM run_logs) >= 120 AND NOT EXISTS (SELECT 1 FROM "
+            "CREATE FUNCTION stop_at_120() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # noqa: S608
+            f"IF NEW.run_id = '{row_121}' AND NOT EXISTS (SELECT 1 FROM "
             "run_logs_gate) THEN RAISE EXCEPTION 'gate closed'; END IF; RETURN NEW; END $$")
     src, dst = sqlite_ep(source_db), pg_ep(postgres_dsn)
     # The copy creates run_logs itself; add the trigger once the table exists.

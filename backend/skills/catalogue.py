@@ -331,8 +331,13 @@ class Catalogue:
     def _read_rows(self, names: list[str], dir_fd: int | None) -> None:
         pairs: Iterable[tuple[str, Row | None]] = ((name, None) for name in names)
         if dir_fd is not None and bulk_read.AVAILABLE and len(names) >= BULK_MIN:
-            plain = [n for n in names if plain_name(n)]
-            odd = [(n, None) for n in names if not plain_name(n)]
+            plain: list[str] = []
+            odd: list[tuple[str, Row | None]] = []
+            for name in names:
+                if plain_name(name):
+                    plain.append(name)
+                else:
+                    odd.append((name, None))
             pairs = itertools.chain(odd, bulk_read.plain_rows(dir_fd, plain, self.max_bytes))
         for name, got in pairs:
             try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import orjson
 
 from ..errors import ValidationError
-from .files import FileRead, Fingerprint, TooLarge, is_racy, read_file
+from .files import READ_FLAGS, FileRead, Fingerprint, TooLarge, is_racy, read_file
 from .model import (
     ID_PATTERN,
     RESERVED_NAMES,
@@ -85,7 +85,7 @@ def read_row(folder: str, name: str, max_bytes: int, dir_fd: int | None = None) 
         return load_row(folder, name, max_bytes)[0]
     checked = time.time_ns()
     # (``dir_fd``: the folder held open, so each open looks up one name, not the path)
-    fd = os.open(f"{folder}/{name}", _READ_FLAGS) if dir_fd is None else os.open(name, _READ_FLAGS, dir_fd=dir_fd)
+    fd = os.open(f"{folder}/{name}", READ_FLAGS) if dir_fd is None else os.open(name, READ_FLAGS, dir_fd=dir_fd)
     try:
         st = os.fstat(fd)
         size = st.st_size
@@ -123,8 +123,6 @@ def row_from_bytes(name: str, raw: bytes, fp: Fingerprint, checked: int) -> Row:
                             hash=content_hash(raw), size=fp.size)
     return Row(fp, is_racy(fp.mtime_ns, checked), summary, None)
 
-
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
 
 def _checked_row(name: str, read: FileRead) -> Row:

@@ -110,37 +110,44 @@ class ChangeFeed:
         if _remote(self.folder):
             self.reason = "the skills folder is on a network or FUSE filesystem"
             return
-        fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-        if fd < 0:
-            self.reason = f"inotify: {os.strerror(ctypes.get_errno())}"
-            return
-        self._fd = fd
         self._libc = libc
-        if not self._watch():
-            self.close()
-            return
+        failed = self._start()
+        self.enabled = failed is None
+        self.reason = failed or "watching"
+
+    def _start(self) -> str | None:
+        """A new inotify instance watching the folder for changes and each parent for
+        being moved or deleted, and its poller; why not, if that failed."""
+        fd = self._libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if fd < 0:
+            return f"inotify: {os.strerror(ctypes.get_errno())}"
+        self._fd = fd
+        wd = self._libc.inotify_add_watch(fd, os.fsencode(self.folder), _FOLDER_MASK)
+        if wd < 0:
+            failed = f"inotify watch: {os.strerror(ctypes.get_errno())}"
+            self._close_fd()
+            return failed
+        self._folder_wd = wd
+        parent, up = self.folder, os.path.dirname(self.folder)
+        while up != parent:
+            parent, up = up, os.path.dirname(up)
+            if self._libc.inotify_add_watch(fd, os.fsencode(parent), _PARENT_MASK) < 0:
+                failed = f"inotify watch on {parent}: {os.strerror(ctypes.get_errno())}"
+                self._close_fd()
+                return failed
         poller = select.poll()
         poller.register(fd, select.POLLIN)
         self._poll = poller.poll
-        self.enabled = True
-        self.reason = "watching"
+        return None
 
-    def _watch(self) -> bool:
-        """Watch the folder for changes and each parent for being moved or deleted."""
-        wd = self._libc.inotify_add_watch(self._fd, os.fsencode(self.folder), _FOLDER_MASK)
-        if wd < 0:
-            self.reason = f"inotify watch: {os.strerror(ctypes.get_errno())}"
-            return False
-        self._folder_wd = wd
-        parent = os.path.dirname(self.folder)
-        while True:
-            if self._libc.inotify_add_watch(self._fd, os.fsencode(parent), _PARENT_MASK) < 0:
-                self.reason = f"inotify watch on {parent}: {os.strerror(ctypes.get_errno())}"
-                return False
-            up = os.path.dirname(parent)
-            if up == parent:
-                return True
-            parent = up
+    def _close_fd(self) -> None:
+        self._poll = None
+        if self._fd >= 0:
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
+            self._fd = -1
 
     def quiet(self) -> bool:
         """True if nothing changed in the folder since the last drain (one ``poll``)."""
@@ -192,35 +199,25 @@ class ChangeFeed:
         """After the folder or a parent moved: watch whatever the path names now."""
         if not self.enabled:
             return
-        try:
-            os.close(self._fd)
-        except OSError:
-            pass
-        fd = self._libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-        if fd < 0 or os.path.realpath(self.folder) != self.folder or not os.path.isdir(self.folder):
+        self._close_fd()
+        if os.path.realpath(self.folder) != self.folder or not os.path.isdir(self.folder):
             self._lost("the skills folder was moved or deleted")
-            if fd >= 0:
-                os.close(fd)
             return
-        self._fd = fd
-        if not self._watch():
-            self._lost(self.reason)
-            return
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        self._poll = poller.poll
+        failed = self._start()
+        if failed is not None:
+            self._lost(failed)
 
     def _lost(self, reason: str) -> None:
         log.info("skills change feed off (%s): every read checks the file again", reason)
         self.enabled = False
         self.reason = reason
-        self._poll = None
-        if self._fd >= 0:
-            try:
-                os.close(self._fd)
-            except OSError:
-                pass
-        self._fd = -1
+        self._close_fd()
+
+    def settled_generation(self) -> int:
+        """The generation after draining what is pending: read it before a fill's I/O."""
+        if self.enabled and not self.quiet():
+            self.drain()
+        return self.generation
 
     def trust_if_unchanged(self, generation: int, trust: Callable[[], None]) -> None:
         """Call ``trust`` if no drain ran since ``generation`` was read (and one is not due)."""
@@ -231,10 +228,4 @@ class ChangeFeed:
     def close(self) -> None:
         with self._lock:
             self.enabled = False
-            self._poll = None
-            if self._fd >= 0:
-                try:
-                    os.close(self._fd)
-                except OSError:
-                    pass
-                self._fd = -1
+            self._close_fd()

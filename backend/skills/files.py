@@ -83,7 +83,7 @@ def read_file(path: str, max_bytes: int) -> FileRead:
     Raises FileNotFoundError, TooLarge, or OSError.
     """
     checked = time.time_ns()
-    fd = os.open(path, _READ_FLAGS)
+    fd = os.open(path, READ_FLAGS)
     try:
         return _read_open(fd, max_bytes, checked)
     finally:
@@ -94,7 +94,7 @@ def read_file_held(path: str, max_bytes: int) -> tuple[FileRead, int]:
     """Like :func:`read_file`, but the file stays open: its descriptor is returned too
     (while it is open, replacing the file does not free the old inode; the close does)."""
     checked = time.time_ns()
-    fd = os.open(path, _READ_FLAGS)
+    fd = os.open(path, READ_FLAGS)
     try:
         return _read_open(fd, max_bytes, checked), fd
     except BaseException:
@@ -102,7 +102,7 @@ def read_file_held(path: str, max_bytes: int) -> tuple[FileRead, int]:
         raise
 
 
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
 
 def _read_open(fd: int, max_bytes: int, checked: int) -> FileRead:

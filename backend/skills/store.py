@@ -105,7 +105,7 @@ class SkillStore:
         """The skill ``ident``, from the fastest tier holding the current file version."""
         t0 = _perf()
         entry = self._mem._data.get(ident) if type(ident) is str else None
-        if entry is not None and (self._trusted(entry) if entry.trusted else self._checked(entry)):
+        if entry is not None and self._fresh(entry):
             self._mem.touch(ident)
             self._memc.hits += 1
             self._memc.samples.append(_perf() - t0)
@@ -116,15 +116,18 @@ class SkillStore:
         """Like :meth:`get`, plus the tier that served it, its content hash and size."""
         t0 = _perf()
         entry = self._mem.peek(ident) if type(ident) is str else None
-        if entry is not None and (self._trusted(entry) if entry.trusted else self._checked(entry)):
+        if entry is not None and self._fresh(entry):
             self._mem.touch(ident)
             self._memc.hits += 1
             self._memc.samples.append(_perf() - t0)
             return Served(entry.skill, "memory", entry.hash, entry.size)
         return self._load(ident, t0)
 
-    def _trusted(self, entry: MemoryEntry) -> bool:
-        """True if the change feed says ``entry``'s file did not change since it was read."""
+    def _fresh(self, entry: MemoryEntry) -> bool:
+        """True if ``entry`` still holds its file's content: the change feed says the file
+        did not change since it was read, or (no feed) one stat says it matches."""
+        if not entry.trusted:
+            return self._checked(entry)
         feed = self._feed
         # quiet and busy before trusted: a drain in another thread sets busy before it
         # reads the events and clears it after untrusting their files.
@@ -145,13 +148,6 @@ class SkillStore:
             return False
         return entry.fp.matches(st)
 
-    def _generation(self) -> int:
-        """The change feed's generation after draining what is pending (read before I/O)."""
-        feed = self._feed
-        if feed.enabled and not feed.quiet():
-            feed.drain()
-        return feed.generation
-
     def _untrust(self, names: set[str] | None) -> None:
         self._mem.untrust(None if names is None else [n[:-5] for n in names if n.endswith(".json")])
 
@@ -164,7 +160,7 @@ class SkillStore:
         self._memc.misses += 1
         stats = self._stats.tiers
         entry = self._mem.peek(ident)
-        generation = self._generation()
+        generation = self._feed.settled_generation()
         if self._redis is not None:  # Redis copies are checked against the file's stat
             try:
                 st = os.stat(path)

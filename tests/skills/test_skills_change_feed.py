@@ -46,12 +46,18 @@ def _served_from_memory(store, ident: str) -> None:  # noqa: ANN001
     raise AssertionError(f"{ident} never served from memory")
 
 
+def _alpha_in_memory(ws, code: str = "def run():\n    return 1\n"):  # noqa: ANN001, ANN202
+    """The workspace's store, with skill ``alpha`` saved and then served from memory."""
+    store = ws.skills
+    store.put(sample("alpha", code=code))
+    _served_from_memory(store, "alpha")
+    return store
+
+
 def test_memory_hits_need_no_stat_while_the_folder_is_quiet(tmp_path: Path) -> None:
     with make_workspace(tmp_path / "w") as ws:
-        store = ws.skills
-        assert store._feed.enabled, store._feed.reason
-        store.put(sample("alpha"))
-        _served_from_memory(store, "alpha")
+        assert ws.skills._feed.enabled, ws.skills._feed.reason
+        store = _alpha_in_memory(ws)
         path = str(tmp_path / "w" / "skills" / "alpha.json")
         real_stat, stats = os.stat, []
 
@@ -70,18 +76,14 @@ def test_memory_hits_need_no_stat_while_the_folder_is_quiet(tmp_path: Path) -> N
 
 def test_rewrite_that_keeps_size_inode_and_mtime_is_seen(tmp_path: Path) -> None:
     with make_workspace(tmp_path / "w") as ws:
-        store = ws.skills
-        store.put(sample("alpha", code="def run():\n    return 1\n"))
-        _served_from_memory(store, "alpha")
+        store = _alpha_in_memory(ws)
         _rewrite_keep_stat(tmp_path / "w" / "skills" / "alpha.json", "return 1", "return 7")
         assert store.get("alpha").code == "def run():\n    return 7\n"
 
 
 def test_folder_swapped_for_another_is_seen(tmp_path: Path) -> None:
     with make_workspace(tmp_path / "w") as ws:
-        store = ws.skills
-        store.put(sample("alpha", code="def run():\n    return 1\n"))
-        _served_from_memory(store, "alpha")
+        store = _alpha_in_memory(ws)
         skills = tmp_path / "w" / "skills"
         replacement = tmp_path / "other"
         replacement.mkdir()
@@ -99,9 +101,7 @@ def test_folder_swapped_for_another_is_seen(tmp_path: Path) -> None:
 
 def test_workspace_moved_and_a_copy_put_in_its_place_is_seen(tmp_path: Path) -> None:
     with make_workspace(tmp_path / "w") as ws:
-        store = ws.skills
-        store.put(sample("alpha", code="def run():\n    return 1\n"))
-        _served_from_memory(store, "alpha")
+        store = _alpha_in_memory(ws)
         (tmp_path / "w").rename(tmp_path / "w-old")
         shutil.copytree(tmp_path / "w-old", tmp_path / "w", symlinks=True)
         _rewrite_keep_stat(tmp_path / "w" / "skills" / "alpha.json", "return 1", "return 5")

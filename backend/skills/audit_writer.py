@@ -1,11 +1,13 @@
-"""The store's audit rows, inserted while the skill file is being fsynced.
+"""The store's audit rows, written while the skill file is being fsynced.
 
 A save's row is inserted on a helper thread while the caller waits on the file's fsync
-(which releases the GIL), inside a transaction that is committed only after the file is
-durable (rename and folder fsync done) and rolled back if the write failed. So a
-committed row always stands for a saved file, and put() returns only after the COMMIT:
-nothing sits in a queue that a kill -9 could lose. The commit is a WAL append without
-fsync (``synchronous=NORMAL``), which a killed process keeps.
+(which releases the GIL), inside a transaction. The helper commits it once the caller
+says the change is in place (the rename or unlink done), while the caller waits on the
+folder's fsync; a write that failed before that rolls it back. So a committed row
+always stands for the file on disk, and put() returns only after the COMMIT: nothing
+sits in a queue that a kill -9 could lose. The commit is a WAL append without fsync
+(``synchronous=NORMAL``): like the rename before the folder fsync, it survives a killed
+process, not a power cut.
 
 One transaction at a time runs on the connection: a save that finds it busy (another
 thread saving another skill) writes its row after its file instead, as before.
@@ -27,9 +29,10 @@ log = logging.getLogger(__name__)
 
 
 class PendingAudit:
-    """One save's audit row, started before the file write; end it with :meth:`finish`."""
+    """One save's audit row, started before the file write: :meth:`start` it before the
+    fsync, call :meth:`applied` once the file is replaced (or removed), then :meth:`finish`."""
 
-    __slots__ = ("_error", "_job", "_overlapped", "_values", "_writer", "target")
+    __slots__ = ("_applied", "_decided", "_error", "_job", "_overlapped", "_values", "_writer", "target")
 
     def __init__(self, writer: AuditWriter, target: str, values: tuple[Any, ...], overlapped: bool) -> None:
         self._writer = writer
@@ -37,6 +40,11 @@ class PendingAudit:
         self._values = values  # entry_values() arguments, stamped by whoever inserts
         self._overlapped = overlapped  # True: this save holds the writer's transaction lock
         self._error: BaseException | None = None
+        self._applied = False
+        # Released by the saving thread once it knows whether the change is in place:
+        # the helper, its row inserted, waits on it to commit or roll back.
+        self._decided = threading.Lock()
+        self._decided.acquire()
         # The helper inserts the row, or the caller does if the helper did not get to it
         # before the file was durable (a busy machine).
         self._job = Job(self._insert)
@@ -47,33 +55,46 @@ class PendingAudit:
         if self._overlapped:
             self._writer._helper.submit(self._job.run)
 
-    def finish(self, saved: bool) -> None:
-        """``saved``: the file is durable, commit the row; else roll it back. Never raises:
-        a failed audit is reported through the writer's ``on_failure``."""
+    def applied(self) -> None:
+        """The change is in place (renamed or unlinked): the helper may commit the row
+        now, during the folder fsync. Call once, from the saving thread."""
+        self._applied = True
+        self._decided.release()
+
+    @property
+    def is_applied(self) -> bool:
+        """True once :meth:`applied` was called."""
+        return self._applied
+
+    def finish(self) -> None:
+        """The save is over: the row is committed if :meth:`applied` was called, else
+        rolled back. Never raises: a failed audit is reported through the writer's
+        ``on_failure``."""
         w = self._writer
+        applied = self._applied
         if not self._overlapped:
-            if saved:
+            if applied:
                 w._append_now(self)
             return
         try:
+            if not applied:
+                self._decided.release()  # the write failed: the helper rolls back
             if self._job.take_back():  # the helper never started it
-                if saved:
+                if applied:
                     w._insert_and_commit(self._values)
                 return
-            self._job.wait()  # the helper's insert is over (almost always already)
-            if self._error is not None:
-                if saved:
-                    w._failed(self.target, self._error)
-                return
-            w._end(saved)
+            self._job.wait()  # the helper's commit is over (almost always already)
+            if self._error is not None and applied:
+                w._failed(self.target, self._error)
         except Exception as exc:  # noqa: BLE001 - the save itself stands; report, don't undo
-            if saved:
+            if applied:
                 w._failed(self.target, exc)
         finally:
             w._txn.release()
 
     def _insert(self) -> None:
-        """On the helper thread: open the transaction and insert, uncommitted."""
+        """On the helper thread: insert in a transaction, then commit it or roll it back
+        as the saving thread decides."""
         conn = self._writer._conn
         assert conn is not None  # opened by begin(), closed only after finish()
         try:
@@ -84,6 +105,12 @@ class PendingAudit:
                 conn.execute("ROLLBACK")
                 raise
         except Exception as exc:  # noqa: BLE001 - handed to the caller, which reports it
+            self._error = exc
+            return
+        self._decided.acquire()
+        try:
+            self._writer._end(self._applied)
+        except Exception as exc:  # noqa: BLE001 - as above
             self._error = exc
 
 
@@ -132,7 +159,7 @@ class AuditWriter:
                     self._conn = conn
         return self._conn
 
-    # -- on the caller's thread, holding _txn ---------------------------------------------
+    # -- holding _txn (the helper, for the save that holds it) ----------------------------
     def _end(self, commit: bool) -> None:
         conn = self._conn
         assert conn is not None

@@ -134,8 +134,9 @@ def write(store: SkillStore, new: Skill, cur: Current, action: str, detail: dict
                               where=new.id, hint="Shorten the code or raise skills.max_file_bytes.")
     h = content_hash(raw)
     name = new.id + ".json"
-    # The audit row is inserted on a helper thread while this one waits on the fsyncs,
-    # and committed only once the file is durable (see audit_writer).
+    # The audit row is inserted on a helper thread while this one waits on the file's
+    # fsync, and committed there once the file is renamed, during the folder's (see
+    # audit_writer).
     audit = store._audit.begin(action, f"skill:{new.id}", cur.hash, h, {"version": new.version, **(detail or {})})
 
     def on_sync() -> None:
@@ -145,17 +146,22 @@ def write(store: SkillStore, new: Skill, cur: Current, action: str, detail: dict
         if verify is not None:
             verify.start_close(store)
 
+    def after_rename() -> None:
+        audit.applied()
+        if verify is not None:
+            verify.renamed()
+
     try:
         st = atomic_write(store.folder, name, raw, store._dir_fd, on_sync=on_sync,
                           before_rename=verify.check if verify is not None else None,
-                          after_rename=verify.renamed if verify is not None else None)
+                          after_rename=after_rename)
     except BaseException as exc:
         if verify is not None:
             verify.renamed()
             verify.done()
-        audit.finish(saved=False)
+        audit.finish()  # committed if only the folder fsync failed: the file is the new one
         if isinstance(exc, OSError):
-            raise io_error(exc, new.id, "write") from None
+            raise io_error(exc, new.id, "write", replaced=audit.is_applied) from None
         raise
     try:  # the file is durable: whatever happens now, the row is committed
         if verify is not None:
@@ -166,7 +172,7 @@ def write(store: SkillStore, new: Skill, cur: Current, action: str, detail: dict
             store._redis.set_later(new.id, raw, fp, time.time_ns(), h)
         store.catalogue.note(name, Row(fp, True, summarise(new, h, len(raw)), None))
     finally:
-        audit.finish(saved=True)
+        audit.finish()
     return h
 
 
@@ -190,11 +196,12 @@ def _delete(store: SkillStore, ident: str, cur: Current, expected: Expected) -> 
     try:
         audit.start()
         os.unlink(store._path(ident))
+        audit.applied()
         fsync_dir(store.folder, store._dir_fd)
     except BaseException as exc:
-        audit.finish(saved=False)
+        audit.finish()
         if isinstance(exc, OSError):
-            raise io_error(exc, ident, "delete") from None
+            raise io_error(exc, ident, "delete", replaced=audit.is_applied) from None
         raise
     try:
         store._forget(ident)
@@ -202,11 +209,17 @@ def _delete(store: SkillStore, ident: str, cur: Current, expected: Expected) -> 
             store._redis.delete_later(ident)
         store.catalogue.note(ident + ".json", None)
     finally:
-        audit.finish(saved=True)
+        audit.finish()
 
 
-def io_error(exc: OSError, ident: str, doing: str) -> StorageError:
-    """An OS error as a typed error that says what to check; nothing was changed."""
+def io_error(exc: OSError, ident: str, doing: str, replaced: bool = False) -> StorageError:
+    """An OS error as a typed error that says what to check. ``replaced``: the file was
+    already renamed (or unlinked) and only the folder's fsync failed."""
     reason = exc.strerror or type(exc).__name__
+    if replaced:
+        done = "removed" if doing == "delete" else "saved"
+        return StorageError(f"skills/{ident}.json was {done}, but the folder could not be synced: {reason}",
+                            hint=f"The change is in place and audited, but may not survive a power cut; "
+                                 f"check the disk, then {'delete' if doing == 'delete' else 'save'} again to be sure.")
     return StorageError(f"cannot {doing} skills/{ident}.json: {reason}",
                         hint="Check the folder's permissions and free disk space; nothing was changed.")

@@ -179,7 +179,8 @@ def test_save_checks_the_file_not_memory(tmp_path: Path) -> None:
 
 def test_saves_work_without_the_helper(tmp_path: Path) -> None:
     """Work handed to the save helper is taken back by the saving thread when the helper
-    has not started it: with the helper gone, saves are still checked and audited."""
+    has not started it: with the helper gone, saves are still checked, audited and
+    close what they open."""
     with make_workspace(tmp_path / "w") as ws:
         store = ws.skills
         one = store.put(sample("h"))
@@ -191,6 +192,8 @@ def test_saves_work_without_the_helper(tmp_path: Path) -> None:
             store.put(two.evolve(code="# 3"), expected=2)
         assert [a for _, _, a in _rows(ws.sqlite_path, "h")] == [content_hash(one.to_bytes()),
                                                                   content_hash(two.to_bytes())]
+        if Path("/proc/self/fd").is_dir():  # the saving thread closed the old files itself
+            assert _open_skill_files(path.parent) == []
 
 
 def _open_skill_files(folder: Path) -> list[str]:
@@ -250,3 +253,43 @@ def test_old_files_are_closed_by_the_time_put_returns(tmp_path: Path, monkeypatc
         monkeypatch.setattr(os, "fsync", real_fsync)
         store.put(theirs.evolve(code="# kept"), expected=theirs.version)  # the helper is idle again
         assert _open_skill_files(folder) == before
+
+
+def test_row_is_committed_during_the_folder_fsync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the file is renamed the helper commits its row while the folder is fsynced;
+    if that fsync fails, the save says the file is in place but unsynced, and the newest
+    row still names the file's bytes (the audit log follows what is on disk)."""
+    with make_workspace(tmp_path / "w") as ws:
+        db = ws.sqlite_path
+        store = ws.skills
+        first = store.put(sample("s"))
+        second = first.evolve(code="# two")
+        real_fsync = os.fsync
+        seen: list[list[str | None]] = []
+
+        def folder_fsync(fd: int) -> None:
+            if fd == store._dir_fd:  # the folder: wait (bounded) for the helper's commit
+                deadline = time.monotonic() + 5
+                while len(_rows(db, "s")) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.005)
+                seen.append([a for _, _, a in _rows(db, "s")])
+            real_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", folder_fsync)
+        saved = store.put(second, expected=first.version)
+        assert seen == [[content_hash(first.to_bytes()), content_hash(saved.to_bytes())]]
+
+        def failing_folder_fsync(fd: int) -> None:
+            if fd == store._dir_fd:
+                raise OSError(5, "Input/output error")
+            real_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", failing_folder_fsync)
+        with pytest.raises(StorageError) as err:
+            store.put(saved.evolve(code="# three"), expected=saved.version)
+        monkeypatch.setattr(os, "fsync", real_fsync)
+        assert "was saved, but the folder could not be synced" in str(err.value)
+        on_disk = (tmp_path / "w" / "skills" / "s.json").read_bytes()
+        assert b"# three" in on_disk
+        assert _rows(db, "s")[-1][1:] == (content_hash(saved.to_bytes()), content_hash(on_disk))
+        assert store.get("s").code == "# three"  # memory does not serve the old version

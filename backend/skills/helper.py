@@ -3,7 +3,9 @@
 A save spends most of its time in fsync, which releases the GIL: work handed to this
 thread just before the fsync (reading the old file to confirm it, the audit insert)
 runs inside that wait, and closing the old file runs inside the folder fsync. The
-save still waits for each result before it goes on or returns: nothing is left behind.
+save waits for each result it needs before it goes on or returns; only closing the old
+file (freeing its inode) may finish after put() returns, and :meth:`SaveHelper.drain`
+or :meth:`SaveHelper.close` waits for that too.
 """
 
 from __future__ import annotations
@@ -57,14 +59,22 @@ class SaveHelper:
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def submit(self, job: Callable[[], None]) -> None:
-        """Run ``job()`` on the helper thread, soon."""
-        if self._thread is None:
-            with self._lock:
-                if self._thread is None and not self._closed:
-                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-                    self._thread.start()
-        self._jobs.put(job)
+    def submit(self, job: Callable[[], None]) -> bool:
+        """Run ``job()`` on the helper thread, soon. True: it will run before
+        :meth:`close` returns; False: the helper is closed and it never will."""
+        with self._lock:
+            if self._closed:
+                return False
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+            self._jobs.put(job)
+        return True
+
+    def drain(self, timeout: float = 1.0) -> bool:
+        """Wait until every job submitted so far has run; True if they did within ``timeout``."""
+        done = threading.Event()
+        return not self.submit(done.set) or done.wait(timeout)
 
     def _run(self) -> None:
         while (job := self._jobs.get()) is not None:
@@ -74,10 +84,11 @@ class SaveHelper:
                 log.exception("skills save helper job failed")
 
     def close(self) -> None:
-        """Stop the thread (after the jobs already queued); safe to call twice."""
+        """Stop the thread once the jobs already submitted have run; safe to call twice."""
         with self._lock:
             self._closed = True
             thread, self._thread = self._thread, None
+            if thread is not None:
+                self._jobs.put(None)
         if thread is not None:
-            self._jobs.put(None)
             thread.join(timeout=5.0)

@@ -35,12 +35,13 @@ class Verify:
     the save helper while the new version is fsynced; the answer is needed before the
     rename.
 
-    The old file stays open across the rename and the helper closes it during the
-    folder fsync: the rename then only unlinks it, and freeing its inode (tens of
-    microseconds in the filesystem) overlaps that fsync instead of lengthening the
-    rename. The save waits for the close before it returns."""
+    The old file stays open across the rename and the helper closes it after: the
+    rename then only unlinks it, and freeing its inode (up to a hundred microseconds in
+    the filesystem) runs on the helper instead of lengthening the save. The save does
+    not wait for that close (``SkillStore.flush`` does)."""
 
-    __slots__ = ("_close_job", "_fd", "_job", "_max_bytes", "_path", "_raw", "_renamed", "_same", "_settled")
+    __slots__ = ("_close_job", "_close_queued", "_fd", "_job", "_max_bytes", "_path", "_raw", "_renamed",
+                 "_same", "_settled")
 
     def __init__(self, path: str, raw: bytes, max_bytes: int) -> None:
         self._path = path
@@ -51,6 +52,7 @@ class Verify:
         self._fd: int | None = None
         self._job = Job(self._read)
         self._close_job = Job(self._close_old)
+        self._close_queued = False  # True: the helper will run the close, whatever happens
         self._renamed = threading.Lock()  # released by the saving thread once past the rename
         self._renamed.acquire()
 
@@ -74,7 +76,7 @@ class Verify:
         store._helper.submit(self._job.run)
 
     def start_close(self, store: SkillStore) -> None:
-        store._helper.submit(self._close_job.run)
+        self._close_queued = store._helper.submit(self._close_job.run)
 
     def _settle(self, read: bool) -> None:
         """Make sure the helper is not reading (or about to): take the read back (and
@@ -100,9 +102,8 @@ class Verify:
             self._renamed.release()
 
     def done(self) -> None:
-        """Before the save returns: the old file is closed (here, if the helper has not)."""
+        """Before the save returns (after :meth:`renamed`): the old file is closed, or
+        the helper will close it (here, if the helper is gone)."""
         self._settle(read=False)  # a failed write may not have asked: no read may open it later
-        if self._close_job.take_back():
+        if not self._close_queued and self._close_job.take_back():
             self._close_old()
-        else:
-            self._close_job.wait()

@@ -408,8 +408,12 @@ class SkillStore:
         return self.ws.audit.query(target_prefix="skill:", limit=limit)
 
     def flush(self, timeout: float = 1.0) -> bool:
-        """Wait until queued Redis writes are sent; True if they drained within ``timeout``."""
-        return True if self._redis is None else self._redis.flush(timeout)
+        """Wait until the saves' background work is done (old files closed, Redis writes
+        sent); True if it was within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        if not self._helper.drain(timeout):
+            return False
+        return True if self._redis is None else self._redis.flush(max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
         """Stop the background Redis writer and release files; safe to call twice."""

@@ -211,9 +211,10 @@ def _open_skill_files(folder: Path) -> list[str]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
-def test_old_files_are_closed_by_the_time_put_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_old_files_are_closed_after_every_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Saves hold the old version open across the rename (its inode is freed by the
-    helper's close, during the folder fsync); every path closes it before returning."""
+    helper's close, which may end just after put returns); on every path it is closed
+    once the store's background work is flushed, and never leaks."""
     with make_workspace(tmp_path / "w") as ws:
         store = ws.skills
         cur = store.put(sample("fd"))
@@ -223,12 +224,12 @@ def test_old_files_are_closed_by_the_time_put_returns(tmp_path: Path, monkeypatc
         assert before == []  # nothing of the folder stays open between saves
         for i in range(30):
             cur = store.put(cur.evolve(code=f"# {i}"), expected=cur.version)
-            assert _open_skill_files(folder) == before
+            assert store.flush() and _open_skill_files(folder) == before
         path = tmp_path / "w" / "skills" / "fd.json"
         path.write_bytes(cur.evolve(code="# theirs", version=99).to_bytes())  # memory is stale now
         with pytest.raises(SkillConflict):
             store.put(cur.evolve(code="# mine"), expected=cur.version)
-        assert _open_skill_files(folder) == before
+        assert store.flush() and _open_skill_files(folder) == before
         theirs = store.get("fd")
         real_replace = os.replace
 
@@ -239,7 +240,7 @@ def test_old_files_are_closed_by_the_time_put_returns(tmp_path: Path, monkeypatc
         with pytest.raises(StorageError):
             store.put(theirs.evolve(code="# lost"), expected=theirs.version)
         monkeypatch.setattr(os, "replace", real_replace)
-        assert _open_skill_files(folder) == before
+        assert store.flush() and _open_skill_files(folder) == before
         assert store.get("fd").code == "# theirs"
         real_fsync = os.fsync
 
@@ -252,7 +253,7 @@ def test_old_files_are_closed_by_the_time_put_returns(tmp_path: Path, monkeypatc
                 store.put(theirs.evolve(code="# lost"), expected=theirs.version)
         monkeypatch.setattr(os, "fsync", real_fsync)
         store.put(theirs.evolve(code="# kept"), expected=theirs.version)  # the helper is idle again
-        assert _open_skill_files(folder) == before
+        assert store.flush() and _open_skill_files(folder) == before
 
 
 def test_row_is_committed_during_the_folder_fsync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -123,8 +123,9 @@ static PyObject *read_many(PyObject *self, PyObject *args) {
             raw = Py_NewRef(Py_None);
         }
         long long mtime_ns = (long long)it->st.st_mtim.tv_sec * 1000000000LL + it->st.st_mtim.tv_nsec;
-        PyObject *row = Py_BuildValue("(NLLKi)", raw, mtime_ns, (long long)it->st.st_size,
-                                      (unsigned long long)it->st.st_ino, it->err);
+        long long ctime_ns = (long long)it->st.st_ctim.tv_sec * 1000000000LL + it->st.st_ctim.tv_nsec;
+        PyObject *row = Py_BuildValue("(NLLKLi)", raw, mtime_ns, (long long)it->st.st_size,
+                                      (unsigned long long)it->st.st_ino, ctime_ns, it->err);
         if (!row) {
             Py_CLEAR(out);
             goto finally;

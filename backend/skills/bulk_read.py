@@ -67,11 +67,11 @@ def plain_rows(dir_fd: int, names: list[str], max_bytes: int) -> Iterator[tuple[
             if isinstance(item, BaseException):
                 raise item
             part, got, checked = item
-            for name, (raw, mtime_ns, size, ino, _errno) in zip(part, got, strict=True):
+            for name, (raw, mtime_ns, size, ino, ctime_ns, _errno) in zip(part, got, strict=True):
                 if raw is None or len(raw) != size or not size:
                     yield name, None
                 else:
-                    yield name, row_from_bytes(name, raw, Fingerprint(mtime_ns, size, ino), checked)
+                    yield name, row_from_bytes(name, raw, Fingerprint(mtime_ns, size, ino, ctime_ns), checked)
     finally:
         stop.set()
         reader.join()

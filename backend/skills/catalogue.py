@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from ..errors import ValidationError
 from . import bulk_read, catalogue_cache
 from .catalogue_rows import Row, check_file, load_row, plain_name, read_row, summarise
-from .files import Fingerprint, is_racy
+from .files import UNKNOWN, is_racy
 from .results import InvalidFile, SkillSummary, SortKey
 
 __all__ = ["Catalogue", "Row", "check_file", "load_row", "read_row", "summarise"]
@@ -347,7 +347,7 @@ class Catalogue:
                 self._dirty.discard(name)
                 continue
             except OSError as exc:
-                row = Row(Fingerprint(-1, -1, -1), True, None,
+                row = Row(UNKNOWN, True, None,
                           InvalidFile(name[:-5], name, f"cannot read: {exc.strerror}", None, 0))
             self._rows[name] = row
             if row.racy:

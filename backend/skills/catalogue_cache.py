@@ -14,7 +14,7 @@ from .files import Fingerprint
 from .results import InvalidFile, SkillSummary
 
 log = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = 2  # 2: fingerprints carry the ctime
 _SUMMARY_FIELDS = ("id", "name", "description", "tags", "version", "created_at", "updated_at", "hash", "size")
 
 
@@ -35,8 +35,8 @@ def load(path: str, folder: str) -> dict[str, tuple] | None:
         if data.get("format") != FORMAT or data.get("folder") != folder:
             return None
         rows = {}
-        for name, (mtime, size, ino, racy, kind, values) in data["rows"].items():
-            fp = Fingerprint(mtime, size, ino)
+        for name, (mtime, size, ino, ctime, racy, kind, values) in data["rows"].items():
+            fp = Fingerprint(mtime, size, ino, ctime)
             if kind == "ok":
                 rows[name] = (fp, racy, _summary(values), None)
             else:
@@ -55,10 +55,10 @@ def save(path: str, folder: str, rows: dict[str, tuple]) -> None:
     for name, (fp, racy, summary, invalid) in rows.items():
         if summary is not None:
             values = [getattr(summary, f) for f in _SUMMARY_FIELDS]
-            out[name] = [fp.mtime_ns, fp.size, fp.ino, racy, "ok", values]
+            out[name] = [*fp, racy, "ok", values]
         elif invalid is not None:
             values = [invalid.id, invalid.filename, invalid.reason, invalid.hash, invalid.size]
-            out[name] = [fp.mtime_ns, fp.size, fp.ino, racy, "invalid", values]
+            out[name] = [*fp, racy, "invalid", values]
     # Encoded in slices: one json.dumps holds the GIL throughout, and this runs on a
     # thread beside the UI (10k rows take tens of milliseconds).
     items = list(out.items())

@@ -94,7 +94,7 @@ def read_row(folder: str, name: str, max_bytes: int, dir_fd: int | None = None) 
         os.close(fd)
     if len(raw) != size or not size:  # too large, empty, or changing while we read
         return load_row(folder, name, max_bytes)[0]
-    return row_from_bytes(name, raw, Fingerprint(st.st_mtime_ns, size, st.st_ino), checked)
+    return row_from_bytes(name, raw, Fingerprint.of(st), checked)
 
 
 def plain_name(name: str) -> bool:

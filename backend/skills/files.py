@@ -22,18 +22,25 @@ TEMP_MARK = ".json.tmp-"
 class Fingerprint(NamedTuple):
     """What one ``os.stat`` says about a file; equal fingerprints mean unchanged content,
     unless the copy was taken while the file was "racy" (see :func:`is_racy`).
-    (A NamedTuple: built on every read, it must be cheap.)"""
+    The ctime is what makes it hold against a rewrite that puts the old size and mtime
+    back (``cp -p``, ``rsync -t``, ``touch -d``): no program can set it, and every write,
+    rename or utime moves it. (A NamedTuple: built on every read, it must be cheap.)"""
 
     mtime_ns: int
     size: int
     ino: int
+    ctime_ns: int
 
     @classmethod
     def of(cls, st: os.stat_result) -> Fingerprint:
-        return cls(st.st_mtime_ns, st.st_size, st.st_ino)
+        return cls(st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
     def matches(self, st: os.stat_result) -> bool:
-        return st.st_mtime_ns == self.mtime_ns and st.st_size == self.size and st.st_ino == self.ino
+        return (st.st_mtime_ns == self.mtime_ns and st.st_ctime_ns == self.ctime_ns
+                and st.st_size == self.size and st.st_ino == self.ino)
+
+
+UNKNOWN = Fingerprint(-1, -1, -1, -1)  # matches no file
 
 
 # File timestamps come from the kernel's coarse clock (one tick, <= 10 ms), or whole
@@ -125,7 +132,7 @@ def _read_open(fd: int, max_bytes: int, checked: int) -> FileRead:
         raise TooLarge(len(raw), max_bytes, st)
     if len(raw) != st.st_size:
         # Written while we read: take the fingerprint of what we have as unknown (never matches).
-        return FileRead(raw, Fingerprint(-1, -1, -1), checked)
+        return FileRead(raw, UNKNOWN, checked)
     return FileRead(raw, Fingerprint.of(st), checked)
 
 
@@ -134,7 +141,8 @@ def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None,
                  before_rename: Callable[[], object] | None = None,
                  after_rename: Callable[[], object] | None = None) -> os.stat_result:
     """Durably replace ``folder/name`` with ``data``: unique temp file, write, fsync,
-    rename, fsync the folder. Returns the new file's stat. Readers see old or new, never half.
+    rename, fsync the folder. Returns the new file's stat, taken after the rename (which
+    moves its ctime). Readers see old or new, never half.
     ``on_sync`` runs just before the fsync (work for another thread while this one waits);
     ``before_rename`` may still call the write off by raising (the temp file is removed)."""
     fd, tmp = _create_temp(folder, name)
@@ -146,14 +154,14 @@ def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None,
             if on_sync is not None:
                 on_sync()
             os.fsync(fd)
+            if before_rename is not None:
+                before_rename()
+            os.replace(tmp, os.path.join(folder, name))
+            if after_rename is not None:
+                after_rename()
             st = os.fstat(fd)
         finally:
             os.close(fd)
-        if before_rename is not None:
-            before_rename()
-        os.replace(tmp, os.path.join(folder, name))
-        if after_rename is not None:
-            after_rename()
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

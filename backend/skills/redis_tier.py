@@ -32,9 +32,9 @@ MAX_PENDING = 10_000
 # before the fill reads the file, as it would on any miss.
 LINGER = 0.01
 BATCH = 256
-MAGIC = b"SRS1"
-# value = MAGIC + (mtime_ns, size, inode, checked_ns) + sha256 digest + the file's bytes
-_HEAD = struct.Struct("<4sqqqq32s")
+MAGIC = b"SRS2"  # values of other versions (SRS1 had no ctime) are misses, replaced on fill
+# value = MAGIC + (mtime_ns, size, inode, ctime_ns, checked_ns) + sha256 digest + the file's bytes
+_HEAD = struct.Struct("<4sqqqqq32s")
 
 
 class Unavailable(Exception):
@@ -54,19 +54,19 @@ class CachedValue(NamedTuple):
 
 def encode(raw: bytes, fp: Fingerprint, checked_ns: int, hash_: str) -> bytes:
     digest = bytes.fromhex(hash_.split(":", 1)[1])
-    return _HEAD.pack(MAGIC, fp.mtime_ns, fp.size, fp.ino, checked_ns, digest) + raw
+    return _HEAD.pack(MAGIC, fp.mtime_ns, fp.size, fp.ino, fp.ctime_ns, checked_ns, digest) + raw
 
 
 def decode(value: bytes) -> CachedValue | None:
     """Parse a stored value; None if it is not ours or damaged (then it is replaced)."""
     try:
-        magic, mtime, size, ino, checked, digest = _HEAD.unpack_from(value)
+        magic, mtime, size, ino, ctime, checked, digest = _HEAD.unpack_from(value)
     except struct.error:
         return None
     raw = value[_HEAD.size:]
     if magic != MAGIC or size != len(raw):
         return None
-    return CachedValue(raw, Fingerprint(mtime, size, ino), checked, digest)
+    return CachedValue(raw, Fingerprint(mtime, size, ino, ctime), checked, digest)
 
 
 def _glob_escape(text: str) -> str:

@@ -4,7 +4,7 @@ Disk is the source of truth: a file changed behind our back is never served stal
 A memory hit is served without touching the disk only while the kernel's change feed
 (``change_feed``: inotify, one ``poll``) says nothing in the folder changed since the
 copy was checked. Otherwise, or where there is no feed, a hit checks the file's
-fingerprint (one ``os.stat``: mtime_ns, size, inode) against the copy. A copy read
+fingerprint (one ``os.stat``: mtime, ctime, size, inode) against the copy. A copy read
 within a clock tick of its mtime is "racy" (a same-size rewrite in that tick keeps the
 mtime) and is re-read until it is older than that, as git does for its index.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -158,3 +159,45 @@ def test_get_many_skips_missing_and_invalid(tmp_path: Path, redis_url: str) -> N
         b = ws.skills.put(sample("b1"))
         (tmp_path / "w" / "skills" / "bad.json").write_bytes(b"{")
         assert ws.skills.get_many(["a1", "nope", "bad", "b1", "../x"]) == {"a1": a, "b1": b}
+
+
+def test_rewrite_that_puts_size_and_mtime_back_is_not_served_from_redis(tmp_path: Path, redis_url: str) -> None:
+    """``cp -p``/``rsync -t`` style: same size, same inode, the old mtime restored, done
+    while no storeroom runs. Redis's copy still matches mtime, size and inode; the
+    ctime (which no program can put back) tells the next process it is stale."""
+    with make_workspace(tmp_path / "w", redis_url) as ws:
+        saved = ws.skills.put(sample("gamma", code="# aaaa"))
+        _warm(ws, "gamma")
+    path = tmp_path / "w" / "skills" / "gamma.json"
+    st = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"# aaaa", b"# bbbb"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_mtime_ns, after.st_size, after.st_ino) == (st.st_mtime_ns, st.st_size, st.st_ino)
+    with make_workspace(tmp_path / "w", redis_url) as ws2:
+        assert decode(ws2.skills._redis.get("gamma")).hash == content_hash(saved.to_bytes())  # stale copy there
+        got = ws2.skills.get_with_tier("gamma")
+        assert (got.tier, got.skill.code) == ("disk", "# bbbb")
+
+
+def test_without_a_change_feed_memory_sees_a_rewrite_that_puts_the_mtime_back(tmp_path: Path) -> None:
+    """Where inotify cannot watch (here: skills/ is a symbolic link), every memory hit
+    stats the file; the ctime shows a rewrite that kept size, inode and mtime."""
+    root = tmp_path / "w"
+    (tmp_path / "elsewhere").mkdir()
+    root.mkdir()
+    (root / "skills").symlink_to(tmp_path / "elsewhere")
+    with make_workspace(root) as ws:
+        store = ws.skills
+        assert not store._feed.enabled
+        store.put(sample("delta", code="# aaaa"))
+        time.sleep(0.12)  # past the racy window: a copy read now is trusted on its fingerprint
+        store.invalidate("delta")
+        store.get("delta")
+        assert store.get_with_tier("delta").tier == "memory"
+        path = root / "skills" / "delta.json"
+        st = path.stat()
+        path.write_bytes(path.read_bytes().replace(b"# aaaa", b"# bbbb"))
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        got = store.get_with_tier("delta")
+        assert (got.tier, got.skill.code) == ("disk", "# bbbb")

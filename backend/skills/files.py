@@ -139,12 +139,13 @@ def _read_open(fd: int, max_bytes: int, checked: int) -> FileRead:
 def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None, *,
                  sync_dir: bool = True, on_sync: Callable[[], object] | None = None,
                  before_rename: Callable[[], object] | None = None,
-                 after_rename: Callable[[], object] | None = None) -> os.stat_result:
+                 after_rename: Callable[[os.stat_result], object] | None = None) -> os.stat_result:
     """Durably replace ``folder/name`` with ``data``: unique temp file, write, fsync,
     rename, fsync the folder. Returns the new file's stat, taken after the rename (which
     moves its ctime). Readers see old or new, never half.
     ``on_sync`` runs just before the fsync (work for another thread while this one waits);
-    ``before_rename`` may still call the write off by raising (the temp file is removed)."""
+    ``before_rename`` may still call the write off by raising (the temp file is removed);
+    ``after_rename(stat)`` runs just before the folder fsync."""
     fd, tmp = _create_temp(folder, name)
     try:
         try:
@@ -157,9 +158,9 @@ def atomic_write(folder: str, name: str, data: bytes, dir_fd: int | None = None,
             if before_rename is not None:
                 before_rename()
             os.replace(tmp, os.path.join(folder, name))
-            if after_rename is not None:
-                after_rename()
             st = os.fstat(fd)
+            if after_rename is not None:
+                after_rename(st)
         finally:
             os.close(fd)
     except BaseException:

@@ -47,6 +47,13 @@ class Job:
         """Until the helper has done it (call only after ``take_back()`` said False)."""
         self._done.acquire()
 
+    def complete(self) -> None:
+        """Make sure it has run: here, if the helper has not started it, else wait for it."""
+        if self.take_back():
+            self._fn()
+        else:
+            self.wait()
+
 
 class SaveHelper:
     """One daemon thread, started on first use; thread-safe. Jobs submitted after

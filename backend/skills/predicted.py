@@ -11,7 +11,6 @@ save is redone from the file.
 from __future__ import annotations
 
 import os
-import threading
 from typing import TYPE_CHECKING
 
 from .files import TooLarge, read_file, read_file_held
@@ -40,8 +39,7 @@ class Verify:
     the filesystem) runs on the helper instead of lengthening the save. The save does
     not wait for that close (``SkillStore.flush`` does)."""
 
-    __slots__ = ("_close_job", "_close_queued", "_fd", "_job", "_max_bytes", "_path", "_raw", "_renamed",
-                 "_same", "_settled")
+    __slots__ = ("_close_queued", "_fd", "_job", "_max_bytes", "_path", "_raw", "_same", "_settled")
 
     def __init__(self, path: str, raw: bytes, max_bytes: int) -> None:
         self._path = path
@@ -51,10 +49,7 @@ class Verify:
         self._settled = False
         self._fd: int | None = None
         self._job = Job(self._read)
-        self._close_job = Job(self._close_old)
-        self._close_queued = False  # True: the helper will run the close, whatever happens
-        self._renamed = threading.Lock()  # released by the saving thread once past the rename
-        self._renamed.acquire()
+        self._close_queued = False  # True: the helper closes the old file, whatever happens
 
     def _read(self) -> None:
         try:
@@ -67,16 +62,12 @@ class Verify:
             self._same = False
 
     def _close_old(self) -> None:
-        self._renamed.acquire()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
 
     def start(self, store: SkillStore) -> None:
         store._helper.submit(self._job.run)
-
-    def start_close(self, store: SkillStore) -> None:
-        self._close_queued = store._helper.submit(self._close_job.run)
 
     def _settle(self, read: bool) -> None:
         """Make sure the helper is not reading (or about to): take the read back (and
@@ -96,14 +87,12 @@ class Verify:
         if not self._same:
             raise Stale
 
-    def renamed(self) -> None:
-        """Past the rename (or the write failed): the helper may close the old file."""
-        if self._renamed.locked():  # (only the saving thread calls this: no race)
-            self._renamed.release()
+    def renamed(self, store: SkillStore) -> None:
+        """Past the rename (so after :meth:`check`): the helper closes the old file."""
+        self._close_queued = store._helper.submit(self._close_old)
 
     def done(self) -> None:
-        """Before the save returns (after :meth:`renamed`): the old file is closed, or
-        the helper will close it (here, if the helper is gone)."""
+        """Before the save returns: the old file is closed, or the helper will close it."""
         self._settle(read=False)  # a failed write may not have asked: no read may open it later
-        if not self._close_queued and self._close_job.take_back():
-            self._close_old()
+        if not self._close_queued:
+            self._close_old()  # not replaced (the write failed) or no helper: a cheap close

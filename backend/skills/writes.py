@@ -12,6 +12,7 @@ from ..errors import NotFound, StorageError, ValidationError
 from .catalogue import Row, check_file, summarise
 from .errors import SkillConflict
 from .files import FileRead, Fingerprint, TooLarge, atomic_write, fsync_dir, read_file
+from .helper import Job
 from .memory import MemoryEntry
 from .model import Skill, content_hash, now_iso, validate_id
 from .predicted import Stale, Verify
@@ -136,44 +137,54 @@ def write(store: SkillStore, new: Skill, cur: Current, action: str, detail: dict
     name = new.id + ".json"
     # The audit row is inserted on a helper thread while this one waits on the file's
     # fsync, and committed there once the file is renamed, during the folder's (see
-    # audit_writer).
+    # audit_writer); the tiers get the new version there too.
     audit = store._audit.begin(action, f"skill:{new.id}", cur.hash, h, {"version": new.version, **(detail or {})})
+    publish: Job | None = None
 
     def on_sync() -> None:
         if verify is not None:
             verify.start(store)
         audit.start()
-        if verify is not None:
-            verify.start_close(store)
 
-    def after_rename() -> None:
-        audit.applied()
+    def after_rename(st: os.stat_result) -> None:
+        nonlocal publish
+        audit.applied()  # wakes the helper, which commits the row,
+        publish = Job(lambda: _publish(store, new, raw, h, st))
+        store._helper.submit(publish.run)  # puts the new version in the tiers,
         if verify is not None:
-            verify.renamed()
-
+            verify.renamed(store)  # and closes the old file
     try:
-        st = atomic_write(store.folder, name, raw, store._dir_fd, on_sync=on_sync,
-                          before_rename=verify.check if verify is not None else None,
-                          after_rename=after_rename)
+        atomic_write(store.folder, name, raw, store._dir_fd, on_sync=on_sync,
+                     before_rename=verify.check if verify is not None else None,
+                     after_rename=after_rename)
     except BaseException as exc:
-        if verify is not None:
-            verify.renamed()
-            verify.done()
-        audit.finish()  # committed if only the folder fsync failed: the file is the new one
+        try:
+            if verify is not None:
+                verify.done()
+            if publish is not None:  # only the folder fsync failed: the file is the new one
+                publish.complete()
+        finally:
+            audit.finish()  # committed if renamed, else rolled back
         if isinstance(exc, OSError):
             raise io_error(exc, new.id, "write", replaced=audit.is_applied) from None
         raise
     try:  # the file is durable: whatever happens now, the row is committed
+        assert publish is not None  # atomic_write returned: after_rename ran
+        publish.complete()
         if verify is not None:
             verify.done()
-        fp = Fingerprint.of(st)
-        store._mem.put(new.id, MemoryEntry(new, raw, fp, store._path(new.id), True, h))
-        if store._redis is not None:
-            store._redis.set_later(new.id, raw, fp, time.time_ns(), h)
-        store.catalogue.note(name, Row(fp, True, summarise(new, h, len(raw)), None))
     finally:
         audit.finish()
     return h
+
+
+def _publish(store: SkillStore, new: Skill, raw: bytes, h: str, st: os.stat_result) -> None:
+    """The saved version into memory, Redis (queued) and the catalogue (the file is in place)."""
+    fp = Fingerprint.of(st)
+    store._mem.put(new.id, MemoryEntry(new, raw, fp, store._path(new.id), True, h))
+    if store._redis is not None:
+        store._redis.set_later(new.id, raw, fp, time.time_ns(), h)
+    store.catalogue.note(new.id + ".json", Row(fp, True, summarise(new, h, len(raw)), None))
 
 
 def delete(store: SkillStore, ident: str, expected: Expected = None) -> None:

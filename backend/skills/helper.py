@@ -1,11 +1,12 @@
 """A thread for a save's side work, done while the saving thread waits on fsync.
 
 A save spends most of its time in fsync, which releases the GIL: work handed to this
-thread just before the fsync (reading the old file to confirm it, the audit insert)
-runs inside that wait, and closing the old file runs inside the folder fsync. The
-save waits for each result it needs before it goes on or returns; only closing the old
-file (freeing its inode) may finish after put() returns, and :meth:`SaveHelper.drain`
-or :meth:`SaveHelper.close` waits for that too.
+thread just before the file's fsync (reading the old file to confirm it, the audit
+insert) runs inside that wait, and the work after the rename (committing the audit row,
+putting the new version in the tiers, closing the old file) inside the folder's. The
+save waits for each result it needs before it returns; only closing the old file
+(freeing its inode) may end after put() returns, and :meth:`SaveHelper.drain` or
+:meth:`SaveHelper.close` waits for that too.
 """
 
 from __future__ import annotations

@@ -228,9 +228,9 @@ def io_error(exc: OSError, ident: str, doing: str, replaced: bool = False) -> St
     already renamed (or unlinked) and only the folder's fsync failed."""
     reason = exc.strerror or type(exc).__name__
     if replaced:
-        done = "removed" if doing == "delete" else "saved"
+        done, redo = ("removed", "delete it again") if doing == "delete" else ("saved", "save again")
         return StorageError(f"skills/{ident}.json was {done}, but the folder could not be synced: {reason}",
-                            hint=f"The change is in place and audited, but may not survive a power cut; "
-                                 f"check the disk, then {'delete' if doing == 'delete' else 'save'} again to be sure.")
+                            hint=f"The change is in place and audited, but may not survive a power cut: "
+                                 f"check the disk; if the change is gone after a restart, {redo}.")
     return StorageError(f"cannot {doing} skills/{ident}.json: {reason}",
                         hint="Check the folder's permissions and free disk space; nothing was changed.")

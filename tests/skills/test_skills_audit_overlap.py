@@ -220,6 +220,7 @@ def test_old_files_are_closed_after_every_save(tmp_path: Path, monkeypatch: pyte
         cur = store.put(sample("fd"))
         cur = store.put(cur.evolve(code="# warm"), expected=cur.version)  # helper and connection up
         folder = tmp_path / "w" / "skills"
+        assert store.flush()
         before = _open_skill_files(folder)
         assert before == []  # nothing of the folder stays open between saves
         for i in range(30):

@@ -269,8 +269,8 @@ def canonical_bytes(obj: Any) -> bytes:
 
     Every save pays this. json's indenting encoder is pure Python; orjson writes plain
     JSON values (exact str, int, bool, None, list, tuple, str-keyed dict) byte for byte
-    the same about eight times faster. Anything else goes to json itself: floats (orjson
-    spells ``1e+16`` and NaN differently), types orjson knows and json refuses (datetime,
+    the same about eight times faster. Anything else goes to json itself: floats (json's
+    ``1e+16`` and ``NaN`` are orjson's ``1e16`` and ``null``), types orjson knows and json refuses (datetime,
     UUID, Enum, dataclasses), subclasses, and what orjson refuses (ints beyond 64 bits,
     lone surrogates, nesting deeper than :data:`_PLAIN_DEPTH`).
     """
